@@ -1,0 +1,112 @@
+"""The ``newsgraph`` command. Each command parses its arguments, calls one library function, prints, and
+sets the exit code: 0 all inputs ok, 1 some failed, 126 all failed, 2 usage error."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from newsgraph.api import analyze_paths
+from newsgraph.cli_eval import eval_app
+from newsgraph.errors import InputError
+from newsgraph.model import Article
+from newsgraph.read import expand_paths
+from newsgraph.settings import SETTINGS
+from newsgraph.understand.pipeline import AnalyzeOptions
+
+app = typer.Typer(help="newsgraph: understand news pages and connect them into a corpus.",
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+app.add_typer(eval_app, name="eval")
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    text = "text"
+
+
+@app.callback()
+def _root() -> None:
+    """newsgraph: understand news pages and connect them into a corpus."""
+
+
+def exit_code(ok: int, failed: int) -> int:
+    if failed == 0:
+        return 0
+    return 126 if ok == 0 else 1
+
+
+def _text(article: Article) -> str:
+    lines = [f"== {article.source}", f"headline:   {article.headline or ''}"]
+    for label, value in (("standfirst", article.standfirst), ("published", article.published),
+                         ("updated", article.updated), ("caption", article.caption)):
+        if value:
+            lines.append(f"{label + ':':<12}{value}")
+    if article.dateline:
+        lines.append(f"dateline:   {article.dateline.place}" +
+                     (f", {article.dateline.country}" if article.dateline.country else ""))
+    if article.authors:
+        lines.append(f"authors:    {', '.join(article.authors)}")
+    lines.append(f"paragraphs: {len(article.paragraphs)}")
+    lines += [f"  {i + 1:>2}. {p.text}" for i, p in enumerate(article.paragraphs)]
+    for q in article.quotes:
+        who = q.speaker.name or q.speaker.mention or "?"
+        lines.append(f"  [{q.kind}] {who}: {q.text}")
+    return "\n".join(lines)
+
+
+def _progress(total: int, quiet: bool) -> Progress:
+    return Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err, transient=True, disable=quiet or total < 2)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories (walked) or - for stdin.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="json: an array; jsonl: a line per input; "
+                                        "text: for reading.")] = Format.json,
+    nlp: Annotated[bool, typer.Option(help="Run the language stages (quotes, entities, dates).")] = True,
+    max_bytes: Annotated[int, typer.Option(help=SETTINGS["max_bytes"].help)] =
+        int(SETTINGS["max_bytes"].default),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Analyze news pages and print one record per input; errors go to stderr, one line each."""
+    options = AnalyzeOptions(nlp=nlp)
+    total = sum(1 for _ in expand_paths(paths))
+    ok = failed = 0
+    records: list[dict[str, Any]] = []
+    with _progress(total, quiet) as progress:
+        task = progress.add_task("analyze", total=total)
+        for item in analyze_paths(paths, options=options, max_bytes=max_bytes):
+            progress.advance(task)
+            if isinstance(item, InputError):
+                failed += 1
+                err.print(f"error: {item.source}: {item.reason}", markup=False, highlight=False)
+                continue
+            ok += 1
+            if fmt is Format.jsonl:
+                print(json.dumps(item.to_dict(), ensure_ascii=False), flush=True)
+            elif fmt is Format.text:
+                print(_text(item) + "\n", flush=True)
+            else:
+                records.append(item.to_dict())
+    if fmt is Format.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    if failed and not quiet:
+        err.print(f"{ok} analyzed, {failed} failed", highlight=False)
+    raise typer.Exit(exit_code(ok, failed))
+
+
+def main() -> None:
+    app(prog_name="newsgraph")
+
+
+if __name__ == "__main__":
+    main()

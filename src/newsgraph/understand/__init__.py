@@ -1,0 +1,1 @@
+"""Understand: raw documents -> articles (structure, then language stages: quotes, entities, dates)."""

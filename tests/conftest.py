@@ -1,0 +1,32 @@
+"""Shared test fixtures. The evaluation data and the seed page live in the workplace's ``shared/`` folder,
+beside the checkout; NEWSGRAPH_SHARED names it explicitly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("NEWSGRAPH_SHARED")
+    candidates = [Path(env)] if env else [p / "shared" for p in ROOT.parents] + [ROOT.parent / "shared"]
+    for c in candidates:
+        if (c / "seed").is_dir():
+            return c
+    raise RuntimeError("the shared/ folder with seed/ and data/ was not found beside the checkout: "
+                       "set NEWSGRAPH_SHARED=/path/to/shared")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return shared_dir()
+
+
+@pytest.fixture(scope="session")
+def seed_text(shared: Path) -> str:
+    return (shared / "seed" / "putin-gaza-2023-10-13.txt").read_text(encoding="utf-8")
