@@ -4,6 +4,7 @@ sets the exit code: 0 all inputs ok, 1 some failed, 126 all failed, 2 usage erro
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -12,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsgraph.api import analyze_paths
+from newsgraph.cli_corpus import COMMANDS as CORPUS_COMMANDS
 from newsgraph.cli_eval import eval_app
+from newsgraph.cli_serve import demo, serve
 from newsgraph.errors import InputError
 from newsgraph.model import Article
 from newsgraph.read import expand_paths
@@ -62,9 +65,17 @@ def _text(article: Article) -> str:
     return "\n".join(lines)
 
 
+def _error_line(error: InputError) -> str:
+    """One line per bad input, naming it and the reason, whatever the reason's text holds."""
+    return " ".join(f"error: {error.source}: {error.reason}".split())
+
+
 def _progress(total: int, quiet: bool) -> Progress:
+    """A bar on stderr. Records printed meanwhile go to stdout as they are: Rich would otherwise send them to
+    its own console (stderr) whenever stderr is a terminal, even with stdout redirected to a file."""
     return Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True, disable=quiet or total < 2)
+                    console=err, transient=True, disable=quiet or total < 2 or not err.is_terminal,
+                    redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
 
 
 @app.command()
@@ -85,10 +96,10 @@ def analyze(
     with _progress(total, quiet) as progress:
         task = progress.add_task("analyze", total=total)
         for item in analyze_paths(paths, options=options, max_bytes=max_bytes):
-            progress.advance(task)
+            progress.update(task, advance=1, total=max(total, ok + failed + 1))  # a JSONL file holds many
             if isinstance(item, InputError):
                 failed += 1
-                err.print(f"error: {item.source}: {item.reason}", markup=False, highlight=False)
+                err.print(_error_line(item), markup=False, highlight=False, soft_wrap=True)
                 continue
             ok += 1
             if fmt is Format.jsonl:
@@ -100,8 +111,14 @@ def analyze(
     if fmt is Format.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     if failed and not quiet:
-        err.print(f"{ok} analyzed, {failed} failed", highlight=False)
+        err.print(f"{ok} analyzed, {failed} failed", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code(ok, failed))
+
+
+for _command in CORPUS_COMMANDS:  # ingest, similar, stories, quotes, search, export
+    app.command()(_command)
+app.command()(serve)
+app.command()(demo)
 
 
 def main() -> None:

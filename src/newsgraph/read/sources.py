@@ -13,6 +13,9 @@ from newsgraph.model import RawDocument
 from newsgraph.read.decode import decode_bytes, detect_kind
 
 TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".json", ".jsonl", ".ndjson", ""}
+# Feeds and web archives, which ``newsgraph ingest`` reads, are inputs a directory walk takes as well.
+ARCHIVE_SUFFIXES = {".xml", ".rss", ".atom", ".warc", ".gz"}
+_WALKED = TEXT_SUFFIXES | ARCHIVE_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +28,15 @@ class ReadResult:
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
-    """Files as given, directories walked in sorted order (hidden files skipped), ``-`` kept for stdin."""
+    """Files as given, directories walked in sorted order, ``-`` kept for stdin. A walk takes the files whose
+    suffix is one of ``TEXT_SUFFIXES`` or ``ARCHIVE_SUFFIXES`` and skips hidden ones (a README.md or an image
+    beside the pages is not an input); a file named explicitly is always taken."""
     for p in paths:
         path = Path(p)
         if p != "-" and path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in _WALKED:
                     yield str(child)
         else:
             yield p
@@ -118,5 +124,13 @@ def read_path(path: str, *, max_bytes: int) -> Iterator[ReadResult]:
 
 
 def read_sources(paths: Iterable[str], *, max_bytes: int) -> Iterator[ReadResult]:
-    for path in expand_paths(paths):
-        yield from read_path(path, max_bytes=max_bytes)
+    """Every input under ``paths``, in order; a directory with no page in it is an error of its own."""
+    for given in paths:
+        found = False
+        for path in expand_paths([given]):
+            found = True
+            yield from read_path(path, max_bytes=max_bytes)
+        if not found:
+            suffixes = ", ".join(sorted(s for s in _WALKED if s))
+            yield ReadResult(given, error=InputError(given, f"no pages in this directory (looked for {suffixes} "
+                                                            "and files without a suffix)"))

@@ -17,10 +17,18 @@ def _registry() -> dict[str, Callable[[], Stage]]:
     Order matters: entities first (speakers are resolved against them), then quotes, then speaker
     resolution, then dates."""
     registry: dict[str, Callable[[], Stage]] = {}
-    # entities: registry["entities"] = ...
-    # quotes: registry["quotes"] = ...
-    # speakers: registry["speakers"] = ...
-    # dates: registry["dates"] = ...
+    from newsgraph.understand.entities import EntitiesStage
+
+    registry["entities"] = EntitiesStage
+    from newsgraph.understand.quotes import QuotesStage
+
+    registry["quotes"] = QuotesStage
+    from newsgraph.understand.speakers import SpeakersStage
+
+    registry["speakers"] = SpeakersStage
+    from newsgraph.understand.timex import DatesStage
+
+    registry["dates"] = DatesStage
     return registry
 
 

@@ -7,7 +7,7 @@ from newsgraph.model import Article, RawDocument
 from newsgraph.understand.language import detect_language
 from newsgraph.understand.layout import parse_layout
 from newsgraph.understand.page_html import parse_html
-from newsgraph.understand.timestamps import parse_timestamp
+from newsgraph.understand.timestamps import parse_record_time
 
 STAGE = "structure.v1"
 
@@ -30,9 +30,7 @@ def structure(doc: RawDocument, *, languages: frozenset[str] = frozenset({"en"})
     if language not in languages:
         raise UnsupportedLanguage(doc.source, f"language '{language}' is not analysed (supported: "
                                               f"{', '.join(sorted(languages))})")
-    published = layout.published
-    if doc.published:
-        published = parse_timestamp(doc.published) or doc.published
+    published = (parse_record_time(doc.published) if doc.published else None) or layout.published
     return Article(
         source=doc.source, text=text, url=doc.url,
         headline=layout.headline.text if layout.headline else None,

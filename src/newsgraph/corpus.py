@@ -1,0 +1,180 @@
+"""The connected corpus: a store plus the connect step's state (document frequencies, story clusterer).
+
+``Corpus.add_batch`` writes a batch of analysed articles in one transaction: each article is checked for
+near-duplicates against everything stored before it (the batch included: reads in the transaction see its own
+writes), then gets its features, tags, story and similar links. The story clusterer is checkpointed as JSON
+every ``checkpoint_every`` articles and at ``finish``; articles stored after the last checkpoint are replayed on
+open, so a run killed halfway continues exactly as an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
+from newsgraph.connect.near_duplicates import (
+    DEFAULT_PARAMS,
+    NearDupParams,
+    bands,
+    minhash,
+    signature_bytes,
+    signature_jaccard,
+)
+from newsgraph.connect.similar import rank_similar
+from newsgraph.connect.stories import StoryClusterer
+from newsgraph.model import Article
+from newsgraph.store.base import ArticleRecord, ArticleSummary, Store, StoryRow
+
+CONNECT_STAGE = "connect.v1"
+_CLUSTER_STATE = "stories.clusterer"
+_CLUSTER_SEQ = "stories.checkpoint_seq"
+_STORY_COUNT = "stories.count"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOptions:
+    """``features=False`` keeps only near-duplicates (no features, tags, stories or links)."""
+
+    near_dup: NearDupParams = DEFAULT_PARAMS
+    features: bool = True
+    links: int = 5
+    candidates: int = 100         # per candidate source (entities, bands, story, links, text) for `similar`
+    terms: int = 20               # top terms of the article searched (FTS) for candidates
+    link_candidates: int = 20     # the same two when linking a new article at ingest, where speed matters more
+    link_terms: int = 10
+    checkpoint_every: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.links < 0 or min(self.candidates, self.link_candidates, self.checkpoint_every) < 1:
+            raise ValueError(f"links={self.links} must be >= 0; candidates={self.candidates}, link_candidates="
+                             f"{self.link_candidates} and checkpoint_every={self.checkpoint_every} >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    id: str
+    duplicate_of: str | None
+    story_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarHit:
+    article: ArticleSummary
+    score: float
+    near_duplicate: bool
+
+
+class Corpus:
+    """Owns the connect state of one store; one ``Corpus`` per writer."""
+
+    def __init__(self, store: Store, options: ConnectOptions | None = None) -> None:
+        self.store = store
+        self.options = options or ConnectOptions()
+        self._df: DocFreq | None = None
+        self._clusterer: StoryClusterer | None = None
+        self._checkpoint = 0
+        self._since_checkpoint = 0
+
+    @property
+    def df(self) -> DocFreq:
+        if self._df is None:
+            n, df = self.store.doc_freq()
+            self._df = DocFreq(n_docs=n, df=df)
+        return self._df
+
+    @property
+    def clusterer(self) -> StoryClusterer:
+        """Loaded on first use (queries never need it): the checkpoint, then the articles stored after it."""
+        if self._clusterer is None:
+            state = self.store.get_state(_CLUSTER_STATE)
+            self._clusterer = StoryClusterer.from_json(state) if state else StoryClusterer()
+            self._checkpoint = int(self.store.get_state(_CLUSTER_SEQ) or 0)
+            for _seq, data in self.store.features_since(self._checkpoint):
+                self._clusterer.add(ArticleFeatures.from_json(data))
+            self._since_checkpoint = self.store.max_seq() - self._checkpoint
+        return self._clusterer
+
+    def add_batch(self, items: Sequence[tuple[str, Article]]) -> list[Added]:
+        """Store ``(id, article)`` pairs, in order, in one transaction; ids must not be stored yet."""
+        out: list[Added] = []
+        with self.store.transaction():
+            new_df: Counter[str] = Counter()
+            for article_id, article in items:
+                out.append(self._add(article_id, article, new_df))
+            if self.options.features:
+                self.store.add_doc_freq(len(items), dict(new_df))
+                self._since_checkpoint += len(items)
+                if self._since_checkpoint >= self.options.checkpoint_every:
+                    self._save_clusterer()
+        return out
+
+    def _add(self, article_id: str, article: Article, new_df: Counter[str]) -> Added:
+        m = minhash(article.body, self.options.near_dup)
+        sig, keys = signature_bytes(m), bands(m, self.options.near_dup)
+        dup = self._near_duplicate(sig, keys)
+        f = None
+        if self.options.features:
+            terms = article_terms(article)
+            self.df.add(terms)
+            new_df.update(set(terms))
+            f = features(article_id, article, self.df)
+        story = self.clusterer.add(f) if f is not None else None
+        self.store.add_article(ArticleRecord(
+            id=article_id, article=article, signature=sig, bands=keys, duplicate_of=dup,
+            features=f.to_json() if f else None, tags=f.tags if f else (), connect_stage=CONNECT_STAGE if f else None,
+            story_id=story))
+        if f is not None and self.options.links:
+            links = self._rank(f, self.options.links, self.options.link_candidates, self.options.link_terms)
+            self.store.add_links(article_id, links)
+        return Added(article_id, dup[0] if dup else None, story)
+
+    def _near_duplicate(self, sig: bytes, keys: Sequence[tuple[int, str]]) -> tuple[str, float] | None:
+        best: tuple[float, str] | None = None
+        for other, other_sig in self.store.band_candidates(keys):
+            j = signature_jaccard(sig, other_sig)
+            if j >= self.options.near_dup.threshold and (best is None or (j, other) > best):
+                best = (j, other)
+        return None if best is None else (best[1], best[0])
+
+    def _rank(self, f: ArticleFeatures, k: int, limit: int, terms: int) -> list[tuple[str, float]]:
+        top = [t for t, _ in heapq.nlargest(terms, f.terms.items(), key=lambda kv: (kv[1], kv[0]))]
+        ids = self.store.similar_candidates(f.id, top, limit, f.published)
+        cands = [ArticleFeatures.from_json(d) for d in self.store.features(ids).values()]
+        return [(i, s) for i, s in rank_similar(f, cands, k) if s > 0.0]
+
+    def _save_clusterer(self) -> None:
+        self.store.set_state(_CLUSTER_STATE, self.clusterer.to_json())
+        self._checkpoint = self.store.max_seq()
+        self.store.set_state(_CLUSTER_SEQ, str(self._checkpoint))
+        self._since_checkpoint = 0
+
+    def finish(self) -> int:
+        """Checkpoint the clusterer and rewrite the stories tables from it; returns the number of stories.
+        Does nothing when the stored checkpoint already covers every stored article."""
+        if not self.options.features:
+            return 0
+        if self._clusterer is None and int(self.store.get_state(_CLUSTER_SEQ) or -1) == self.store.max_seq():
+            return int(self.store.get_state(_STORY_COUNT) or 0)
+        stories = self.clusterer.stories()
+        with self.store.transaction():
+            self._save_clusterer()
+            rows = [StoryRow(s.id, s.label, s.first, s.last, [ArticleSummary(m, None, None, None, "")
+                                                              for m in s.members]) for s in stories]
+            self.store.replace_stories(rows, self.clusterer.assignments())
+            self.store.set_state(_STORY_COUNT, str(len(stories)))
+        return len(stories)
+
+    def similar(self, article_id: str, k: int = 10) -> list[SimilarHit]:
+        """The ``k`` stored articles most like ``article_id``: candidates from indexed queries, ranked by
+        ``rank_similar``. Empty when the article has no features (ingested with the connect step off)."""
+        data = self.store.features([article_id]).get(article_id)
+        if data is None:
+            return []
+        ranked = self._rank(ArticleFeatures.from_json(data), k, self.options.candidates, self.options.terms)
+        summaries = self.store.summaries([i for i, _ in ranked])
+        group = self.store.group_of(article_id)
+        return [SimilarHit(summaries[i], s, group is not None and self.store.group_of(i) == group)
+                for i, s in ranked if i in summaries]

@@ -1,0 +1,197 @@
+"""The web reader: ``create_app(store_url, settings)`` builds the FastAPI app serving server-rendered pages
+(Jinja2, autoescaped) and the JSON API under ``/api`` (see ``api.py``). Pages read through ``queries.py`` on a
+read-only connection opened per request; the only writer is the token-guarded ``POST /api/articles``."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from newsgraph.serve import queries
+from newsgraph.serve.search import FACETS, SearchFilters, SearchPage, search
+from newsgraph.serve.security import SecurityHeaders
+from newsgraph.store.sqlite import StoreError
+
+if TYPE_CHECKING:
+    from newsgraph.ingest import IngestOptions
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """``api_token``: the bearer token ``POST /api/articles`` requires; ``None`` makes the server read-only.
+    ``ingest``: how posted pages are ingested (``None``: newsgraph's defaults, every stage)."""
+
+    api_token: str | None = None
+    page_size: int = 20
+    max_page_size: int = 100
+    ingest: IngestOptions | None = None
+
+    def __post_init__(self) -> None:
+        if self.api_token is not None and len(self.api_token) < 16:
+            raise ValueError("the API token is shorter than 16 characters: use a long random one, e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        if not 1 <= self.page_size <= self.max_page_size:
+            raise ValueError(f"page_size={self.page_size} must lie between 1 and max_page_size={self.max_page_size}")
+
+
+def db_path(store_url: str | Path) -> Path:
+    """The SQLite file a store URL (``sqlite:///path.db`` or a plain path) names."""
+    text = str(store_url)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return Path(text)
+    if scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
+        return Path(rest[1:])
+    raise StoreError(f"cannot serve {text!r}: the web reader reads SQLite corpora; give a path such as corpus.db")
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["seg"] = lambda value: quote(str(value), safe="")
+    env.filters["day"] = lambda value: (value or "")[:10]
+    env.filters["combine_offset"] = lambda params, offset, limit: {**params, "offset": max(offset, 0), "limit": limit}
+    env.globals["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v not in ("", None)})
+    return Jinja2Templates(env=env)
+
+
+def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> FastAPI:
+    """The app serving the corpus at ``store_url``; fails now, with the fix, when the file is missing."""
+    from newsgraph.serve.api import router  # api imports this module's helpers
+
+    path = db_path(store_url)
+    queries.connect_readonly(path).close()
+    app = FastAPI(title="newsgraph", summary="News corpus reader: articles, quotes, speakers, entities, stories.",
+                  version="1")
+    app.state.db_path = path
+    app.state.settings = settings or ServeSettings()
+    app.state.write_lock = threading.Lock()
+    app.state.templates = _templates()
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+    app.include_router(pages)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def get_db(request: Request) -> Iterator[sqlite3.Connection]:
+    """One read-only connection per request (opening SQLite costs microseconds; no connection crosses threads)."""
+    db = queries.connect_readonly(request.app.state.db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+Db = Annotated[sqlite3.Connection, Depends(get_db)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+
+
+def page_limit(request: Request, limit: Annotated[int | None, Query(ge=1, description="Items per page.")] = None
+               ) -> int:
+    s: ServeSettings = request.app.state.settings
+    return min(limit or s.page_size, s.max_page_size)
+
+
+Limit = Annotated[int, Depends(page_limit)]
+
+
+def found(value: Any, what: str) -> Any:
+    if value is None:
+        raise HTTPException(404, f"no {what} in this corpus")
+    return value
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@pages.get("/")
+def home_page(request: Request, db: Db, offset: Offset = 0, limit: Limit = 20) -> HTMLResponse:
+    return render(request, "home.html", home=queries.home(db, offset, limit))
+
+
+@pages.get("/article/{article_id}")
+def article_page(request: Request, db: Db, article_id: str) -> HTMLResponse:
+    return render(request, "article.html", a=found(queries.article(db, article_id), f"article {article_id!r}"))
+
+
+@pages.get("/speaker/{name:path}")
+def speaker_page(request: Request, db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> HTMLResponse:
+    return render(request, "speaker.html", s=found(queries.speaker(db, name, offset, limit), f"speaker {name!r}"))
+
+
+@pages.get("/entity/{key:path}")
+def entity_page(request: Request, db: Db, key: str, offset: Offset = 0, limit: Limit = 50) -> HTMLResponse:
+    topic = found(queries.entity(db, key, offset, limit), f"entity {key!r}")
+    return render(request, "topic.html", t=topic, kind="entity")
+
+
+@pages.get("/tag/{name:path}")
+def tag_page(request: Request, db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> HTMLResponse:
+    return render(request, "topic.html", t=found(queries.tag(db, name, offset, limit), f"tag {name!r}"), kind="tag")
+
+
+@pages.get("/story/{story_id}")
+def story_page(request: Request, db: Db, story_id: str, offset: Offset = 0, limit: Limit = 50) -> HTMLResponse:
+    return render(request, "story.html", s=found(queries.story(db, story_id, offset, limit), f"story {story_id!r}"))
+
+
+def search_filters(q: str = "", speaker: str = "", entity: str = "", tag: str = "", outlet: str = "",
+                   date_from: str = "", date_to: str = "") -> SearchFilters:
+    try:
+        return SearchFilters(q, speaker, entity, tag, outlet, date_from, date_to)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+Filters = Annotated[SearchFilters, Depends(search_filters)]
+
+
+def facet_links(result: SearchPage) -> dict[str, list[tuple[queries.Count, str, bool]]]:
+    """For each facet value, the search URL that adds it as a filter (or drops it when already chosen)."""
+    active = result.filters.active()
+    out: dict[str, list[tuple[queries.Count, str, bool]]] = {}
+    for name in FACETS:
+        rows = []
+        for c in result.facets.get(name, []):
+            chosen = active.get(name) == c.key
+            params = {k: v for k, v in active.items() if k != name} | ({} if chosen else {name: c.key})
+            rows.append((c, "/search?" + urlencode(params), chosen))
+        out[name] = rows
+    return out
+
+
+@pages.get("/search")
+def search_page(request: Request, db: Db, filters: Filters, offset: Offset = 0, limit: Limit = 20) -> HTMLResponse:
+    result = search(db, filters, offset, limit)
+    return render(request, "search.html", r=result, facets=facet_links(result), active=filters.active())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """JSON errors under /api (FastAPI's own handler), an HTML page elsewhere."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(("/api/", "/docs", "/openapi")):
+        return await http_exception_handler(request, exc)
+    return render(request, "error.html", status=exc.status_code, message=str(exc.detail))

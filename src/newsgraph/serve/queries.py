@@ -1,0 +1,381 @@
+"""The read model of the web reader and the JSON API: one function per page, taking a read-only SQLite
+connection (``connect_readonly``) and returning plain dataclasses. Every value reaches SQL as a parameter;
+the only text joined into SQL is fixed clauses chosen in this module."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsgraph.serve.highlight import Segment, quote_spans, segments
+from newsgraph.store.sqlite import article_from_json
+
+_CARD = "a.id, a.headline, a.published, a.source, a.url"
+_NEWEST = "a.published DESC, a.seq DESC"  # SQLite sorts NULL lowest: undated articles come last, index used
+
+
+@lru_cache(maxsize=65536)  # called per row by SQL (search's outlet filter and facet): parse each URL once
+def outlet_of(url: str | None) -> str | None:
+    """The outlet an article came from: its URL's host without ``www.`` (``None`` when it has no web URL)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname.removeprefix("www.")
+
+
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection to a corpus file; fails with the fix when the file is missing."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no corpus database at {p}: build one with `newsgraph ingest PAGES --db {p}`")
+    db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    db.create_function("outlet", 1, outlet_of, deterministic=True)
+    return db
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: str
+    headline: str | None
+    published: str | None
+    source: str
+    url: str | None
+    outlet: str | None
+
+
+def _card(row: tuple[object, ...]) -> Card:
+    id_, headline, published, source, url = (None if v is None else str(v) for v in row[:5])
+    return Card(str(id_), headline, published, str(source), url, outlet_of(url))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Where a list stands: ``offset``/``limit`` asked, ``total`` found, ``next_offset`` or ``None`` at the end."""
+
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCard:
+    id: str
+    label: str
+    first: str | None
+    last: str | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class HomePage:
+    latest: list[Card]
+    stories: list[StoryCard]
+    articles: int
+    page: Page
+
+
+def home(db: sqlite3.Connection, offset: int = 0, limit: int = 20) -> HomePage:
+    """The latest articles (newest first) and the biggest stories active near the newest story date."""
+    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+                                           (limit, offset))]
+    rows = db.execute(
+        "SELECT id, label, first, last, size FROM stories WHERE size > 1 AND (last IS NULL OR "
+        "substr(last, 1, 10) >= date((SELECT max(substr(last, 1, 10)) FROM stories), '-30 days')) "
+        "ORDER BY size DESC, last DESC, id LIMIT 10")
+    stories = [StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4])) for r in rows]
+    return HomePage(latest, stories, total, Page(offset, limit, total))
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphView:
+    n: int
+    segments: list[Segment]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    n: int
+    kind: str
+    text: str
+    speaker: str | None
+    mention: str | None
+    title: str | None
+    cue: str | None
+    paragraph: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    article: Card
+    score: float
+    original: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DateView:
+    text: str
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    key: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    article: Card
+    headline: list[Segment]
+    standfirst: list[Segment]
+    updated: str | None
+    dateline: str | None
+    caption: str | None
+    authors: list[str]
+    paragraphs: list[ParagraphView]
+    quotes: list[QuoteView]
+    tags: list[str]
+    similar: list[Related]
+    duplicates: list[Related]
+    dates: list[DateView]
+    entities: list[EntityView]
+    story: StoryCard | None
+
+
+def article(db: sqlite3.Connection, article_id: str, similar_limit: int = 10) -> ArticlePage | None:
+    """Everything the article page shows, or ``None`` when no article has that id."""
+    row = db.execute(f"SELECT {_CARD}, a.data FROM articles a WHERE a.id = ?", (article_id,)).fetchone()
+    if row is None:
+        return None
+    a = article_from_json(row[5])
+    spans = quote_spans(a.quotes)
+    paragraphs = [ParagraphView(n, segments(p.text, p.start, spans, a.quotes)) for n, p in enumerate(a.paragraphs)]
+
+    def highlighted(text: str | None, span: tuple[int, int] | None) -> list[Segment]:
+        if not text:
+            return []
+        return segments(text, span[0], spans, a.quotes) if span else [Segment(text)]
+
+    def paragraph_of(q_spans: list[tuple[int, int]]) -> int | None:
+        first = min((s for s, _ in q_spans), default=None)
+        return next((n for n, p in enumerate(a.paragraphs) if first is not None and p.start <= first < p.end), None)
+
+    quotes = [QuoteView(i, q.kind, q.text, q.speaker.name, q.speaker.mention, q.speaker.title, q.cue,
+                        paragraph_of(q.spans)) for i, q in enumerate(a.quotes)]
+    dateline = None
+    if a.dateline:
+        dateline = a.dateline.place + (f", {a.dateline.country}" if a.dateline.country else "")
+    similar, duplicates = related(db, article_id, similar_limit)
+    return ArticlePage(
+        _card(row), highlighted(a.headline, a.headline_span), highlighted(a.standfirst, a.standfirst_span),
+        a.updated, dateline, a.caption, list(a.authors), paragraphs, quotes,
+        tags(db, article_id), similar, duplicates,
+        [DateView(d.text, d.kind, d.value) for d in a.dates],
+        [EntityView(e.key, e.name, e.type) for e in a.entities], story_of(db, article_id))
+
+
+def tags(db: sqlite3.Connection, article_id: str) -> list[str]:
+    return [str(r[0]) for r in db.execute("SELECT tag FROM tags WHERE article_id = ? ORDER BY rank", (article_id,))]
+
+
+def story_of(db: sqlite3.Connection, article_id: str) -> StoryCard | None:
+    r = db.execute("SELECT s.id, s.label, s.first, s.last, s.size FROM story_members m JOIN stories s "
+                   "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)).fetchone()
+    return None if r is None else StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4]))
+
+
+def related(db: sqlite3.Connection, article_id: str, limit: int = 10) -> tuple[list[Related], list[Related]]:
+    """(similar articles, near-duplicate copies): stored similar links in both directions, best first, and the
+    members of the article's near-duplicate group, the group's original marked."""
+    dup_rows = db.execute(
+        f"SELECT {_CARD}, m2.jaccard, g.original_id = a.id FROM duplicate_members m1 "
+        "JOIN duplicate_members m2 ON m2.group_id = m1.group_id AND m2.article_id != m1.article_id "
+        "JOIN duplicate_groups g ON g.id = m1.group_id JOIN articles a ON a.id = m2.article_id "
+        f"WHERE m1.article_id = ? ORDER BY {_NEWEST}", (article_id,)).fetchall()
+    duplicates = [Related(_card(r), float(r[5]), bool(r[6])) for r in dup_rows]
+    dup_ids = {d.article.id for d in duplicates}
+    rows = db.execute(
+        f"SELECT {_CARD}, max(l.score) AS score FROM (SELECT other_id AS id, score FROM similar_links "
+        "WHERE article_id = ?1 UNION ALL SELECT article_id, score FROM similar_links WHERE other_id = ?1) l "
+        "JOIN articles a ON a.id = l.id WHERE a.id != ?1 GROUP BY a.id ORDER BY score DESC, a.id LIMIT ?2",
+        (article_id, limit + len(dup_ids))).fetchall()
+    similar = [Related(_card(r), float(r[5])) for r in rows if r[0] not in dup_ids][:limit]
+    return similar, duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerQuote:
+    article: Card
+    n: int
+    kind: str
+    text: str
+    title: str | None
+    paragraph: int | None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    period: str
+    count: int
+    percent: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerPage:
+    name: str
+    type: str | None
+    titles: list[str]
+    quotes: list[SpeakerQuote]
+    timeline: list[Bar]
+    page: Page
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
+    top = max((c for _, c in rows), default=1)
+    return [Bar(p, c, max(1, round(100 * c / top))) for p, c in rows]
+
+
+def speaker(db: sqlite3.Connection, name: str, offset: int = 0, limit: int = 50) -> SpeakerPage | None:
+    """Every quote by the speaker named ``name`` (any case), newest first, with a per-day or per-month timeline."""
+    row = db.execute("SELECT id, name, type FROM speakers WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return None
+    sid = int(row[0])
+    total = int(db.execute("SELECT count(*) FROM quotes WHERE speaker_id = ?", (sid,)).fetchone()[0])
+    rows = db.execute(
+        f"SELECT {_CARD}, q.n, q.kind, q.text, q.speaker_title, (SELECT p.n FROM paragraphs p WHERE "
+        'p.article_id = q.article_id AND p.start <= q.start AND q.start < p."end") FROM quotes q '
+        f"JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? ORDER BY {_NEWEST}, q.n "
+        "LIMIT ? OFFSET ?", (sid, limit, offset)).fetchall()
+    quotes = [SpeakerQuote(_card(r), int(r[5]), str(r[6]), str(r[7]), r[8], r[9]) for r in rows]
+    titles = [str(r[0]) for r in db.execute(
+        "SELECT speaker_title FROM quotes WHERE speaker_id = ?1 AND speaker_title IS NOT NULL UNION "
+        "SELECT title FROM mentions WHERE name = ?2 COLLATE NOCASE AND title IS NOT NULL ORDER BY 1",
+        (sid, str(row[1])))]
+    days = db.execute("SELECT substr(a.published, 1, 10) AS d, count(*) FROM quotes q JOIN articles a "
+                      "ON a.id = q.article_id WHERE q.speaker_id = ? AND a.published IS NOT NULL "
+                      "GROUP BY d ORDER BY d", (sid,)).fetchall()
+    if len(days) > 31:
+        months: dict[str, int] = {}
+        for d, c in days:
+            months[d[:7]] = months.get(d[:7], 0) + c
+        days = list(months.items())
+    return SpeakerPage(str(row[1]), row[2], titles, quotes, _bars(days), Page(offset, limit, total))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPage:
+    """An entity's or a tag's page: the articles, the co-occurring entities and who is quoted about it."""
+
+    key: str
+    name: str
+    type: str | None
+    articles: list[Card]
+    entities: list[Count]
+    speakers: list[Count]
+    page: Page
+
+
+_MEMBERS_ENTITY = "SELECT article_id FROM mentions WHERE entity_key = ?"
+_MEMBERS_TAG = "SELECT article_id FROM tags WHERE tag = ?"
+
+
+def _topic(db: sqlite3.Connection, members: str, value: str, exclude: str | None, offset: int,
+           limit: int) -> tuple[list[Card], list[Count], list[Count], int]:
+    total = int(db.execute(f"SELECT count(DISTINCT article_id) FROM ({members})", (value,)).fetchone()[0])
+    cards = [_card(r) for r in db.execute(
+        f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+        (value, limit, offset))]
+    entities = [Count(str(k), str(n), int(c)) for k, n, c in db.execute(
+        f"SELECT e.key, e.name, count(*) AS c FROM mentions m JOIN entities e ON e.key = m.entity_key "
+        f"WHERE m.article_id IN ({members}) AND e.key IS NOT ? GROUP BY e.key ORDER BY c DESC, e.name LIMIT 20",
+        (value, exclude))]
+    speakers = [Count(str(n), str(n), int(c)) for n, c in db.execute(
+        f"SELECT s.name, count(*) AS c FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
+        f"WHERE q.article_id IN ({members}) GROUP BY s.id ORDER BY c DESC, s.name LIMIT 20", (value,))]
+    return cards, entities, speakers, total
+
+
+def entity(db: sqlite3.Connection, key: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
+    row = db.execute("SELECT key, name, type FROM entities WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    cards, entities, speakers, total = _topic(db, _MEMBERS_ENTITY, key, key, offset, limit)
+    return TopicPage(str(row[0]), str(row[1]), str(row[2]), cards, entities, speakers, Page(offset, limit, total))
+
+
+def tag(db: sqlite3.Connection, name: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
+    cards, entities, speakers, total = _topic(db, _MEMBERS_TAG, name, None, offset, limit)
+    if total == 0:
+        return None
+    return TopicPage(name, name, None, cards, entities, speakers, Page(offset, limit, total))
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPage:
+    story: StoryCard
+    articles: list[Card]
+    outlets: list[Count]
+    quotes: list[SpeakerQuote]
+    page: Page
+
+
+def story(db: sqlite3.Connection, story_id: str, offset: int = 0, limit: int = 50,
+          quotes: int = 10) -> StoryPage | None:
+    """A story's member articles in time order (a page of them), its outlets and its key quotes: for each of the
+    most quoted speakers, their longest direct quote."""
+    r = db.execute("SELECT id, label, first, last, size FROM stories WHERE id = ?", (story_id,)).fetchone()
+    if r is None:
+        return None
+    card = StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4]))
+    members = "SELECT article_id FROM story_members WHERE story_id = ?"
+    total = int(db.execute(f"SELECT count(*) FROM ({members})", (story_id,)).fetchone()[0])
+    articles = [_card(row) for row in db.execute(
+        f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY a.published IS NULL, a.published, a.seq "
+        "LIMIT ? OFFSET ?", (story_id, limit, offset))]
+    outlets = [Count(str(o), str(o), int(c)) for o, c in db.execute(
+        f"SELECT coalesce(outlet(a.url), '(no outlet)') AS o, count(*) AS c FROM articles a WHERE a.id IN ({members}) "
+        "GROUP BY o ORDER BY c DESC, o LIMIT 30", (story_id,))]
+    rows = db.execute(
+        f"SELECT {_CARD}, q.n, q.kind, q.text, q.speaker_title, p.n, s.name FROM quotes q "
+        "JOIN speakers s ON s.id = q.speaker_id JOIN articles a ON a.id = q.article_id "
+        'LEFT JOIN paragraphs p ON p.article_id = q.article_id AND p.start <= q.start AND q.start < p."end" '
+        f"WHERE q.article_id IN ({members}) ORDER BY q.kind != 'direct', length(q.text) DESC",
+        (story_id,)).fetchall()
+    per_speaker: dict[str, int] = {}
+    for row in rows:
+        per_speaker[row[10]] = per_speaker.get(row[10], 0) + 1
+    chosen: dict[str, SpeakerQuote] = {}
+    for row in rows:
+        if row[10] not in chosen:
+            chosen[row[10]] = SpeakerQuote(_card(row), int(row[5]), str(row[6]), str(row[7]), row[8], row[9],
+                                          str(row[10]))
+    ranked = sorted(chosen, key=lambda n: (-per_speaker[n], n))[:quotes]
+    return StoryPage(card, articles, outlets, [chosen[n] for n in ranked], Page(offset, limit, total))
+
+
+def stories(db: sqlite3.Connection, offset: int = 0, limit: int = 50) -> tuple[list[StoryCard], Page]:
+    total = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
+    rows = db.execute("SELECT id, label, first, last, size FROM stories ORDER BY size DESC, last DESC, id "
+                      "LIMIT ? OFFSET ?", (limit, offset))
+    return [StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4])) for r in rows], Page(offset, limit, total)

@@ -1,0 +1,171 @@
+"""Search for the web reader and the API: FTS5 full text with filters (speaker, entity, tag, outlet, date range)
+and facets with counts over everything that matched. Filters are fixed SQL clauses; their values are parameters."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, fields
+
+from newsgraph.serve.queries import _CARD, _NEWEST, Card, Count, Page, _card
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+FACETS = ("speaker", "entity", "tag", "outlet")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What the user asked: ``q`` (words or an FTS5 query) and exact-match filters; empty strings mean none."""
+
+    q: str = ""
+    speaker: str = ""
+    entity: str = ""
+    tag: str = ""
+    outlet: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value and not _DATE.fullmatch(value):
+                raise ValueError(f"{name}={value!r} is not a date: write YYYY-MM-DD (or YYYY-MM, YYYY)")
+
+    def active(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A result; ``snippet`` is ``(text, matched)`` runs, so templates escape each and mark the matches."""
+
+    article: Card
+    snippet: list[tuple[str, bool]]
+
+
+def _runs(snippet: str | None) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for i, part in enumerate((snippet or "").split("\x02")):
+        inside, _, after = part.partition("\x03") if i else ("", "", part)
+        out += [(t, m) for t, m in ((inside, True), (after, False)) if t]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    filters: SearchFilters
+    hits: list[Hit]
+    facets: dict[str, list[Count]]
+    page: Page
+    fts_query: str | None = None
+
+
+def fts_query(db: sqlite3.Connection, q: str) -> str | None:
+    """``q`` as FTS5 reads it when it parses, else its words each quoted (so ``"`` ``*`` ``-`` ``:`` are inert)."""
+    if not q.strip():
+        return None
+    try:
+        db.execute("SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (q,)).fetchall()
+        return q
+    except sqlite3.OperationalError:
+        words = ['"' + w.replace('"', '""') + '"' for w in _WORD.findall(q)]
+        return " ".join(words) or None
+
+
+def _where(f: SearchFilters, match: str | None) -> tuple[str, list[str]]:
+    source = "articles_fts f JOIN articles a ON a.seq = f.rowid" if match else "articles a"
+    clauses: list[str] = []
+    params: list[str] = []
+    table = [
+        (match, "articles_fts MATCH ?", 1),
+        (f.speaker, "a.id IN (SELECT q.article_id FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
+                    "WHERE s.name = ?)", 1),
+        (f.entity, "a.id IN (SELECT article_id FROM mentions WHERE entity_key = ?)", 1),
+        (f.tag, "a.id IN (SELECT article_id FROM tags WHERE tag = ?)", 1),
+        (f.outlet, "outlet(a.url) = ?", 1),
+        (f.date_from, "substr(a.published, 1, 10) >= ?", 1),
+        # an end given as YYYY or YYYY-MM includes that whole year or month
+        (f.date_to, "substr(a.published, 1, length(?)) <= ?", 2),
+    ]
+    for value, clause, n in table:
+        if value:
+            clauses.append(clause)
+            params.extend([value] * n)
+    return f"FROM {source}" + (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+_FACET_SQL = {
+    "speaker": "SELECT s.name, s.name, count(DISTINCT q.article_id) AS c FROM temp.hits h JOIN quotes q "
+               "ON q.article_id = h.id JOIN speakers s ON s.id = q.speaker_id GROUP BY s.id",
+    "entity": "SELECT e.key, e.name, count(*) AS c FROM temp.hits h JOIN mentions m ON m.article_id = h.id "
+              "JOIN entities e ON e.key = m.entity_key GROUP BY e.key",
+    "tag": "SELECT t.tag, t.tag, count(DISTINCT t.article_id) AS c FROM temp.hits h JOIN tags t ON t.article_id = h.id "
+           "GROUP BY t.tag",
+    "outlet": "SELECT o, o, count(*) AS c FROM (SELECT outlet(h.url) AS o FROM temp.hits h) WHERE o IS NOT NULL "
+              "GROUP BY o",
+}
+
+
+def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limit: int = 20,
+           facet_size: int = 12) -> SearchPage:
+    """Articles matching ``filters`` (best match first with words, newest first without) and facet counts.
+    The matching set is gathered once into a TEMP table of this connection, so the count, the page and the four
+    facets do not each rerun the full-text match. With no words and no filter the facets are the corpus-wide
+    counts, cached per corpus state (articles are only ever added, so the last ``seq`` names the state)."""
+    match = fts_query(db, filters.q)
+    where, params = _where(filters, match)
+    if not filters.active():
+        total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        rows = db.execute(f"SELECT {_CARD}, NULL FROM articles a ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+                          (limit, offset)).fetchall()
+        return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size),
+                          Page(offset, limit, total), None)
+    _gather(db, where, params, bool(match))
+    total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+    if match:
+        seqs = [int(r[0]) for r in db.execute("SELECT seq FROM temp.hits ORDER BY rank, seq LIMIT ? OFFSET ?",
+                                              (limit, offset))]
+        marks = ",".join("?" * len(seqs))
+        rows = db.execute(f"SELECT {_CARD}, snippet(articles_fts, 1, '\x02', '\x03', '…', 16) FROM articles_fts f "
+                          f"JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? AND f.rowid IN ({marks}) "
+                          "ORDER BY f.rank, a.seq", [match, *seqs]).fetchall()
+    else:
+        rows = db.execute(f"SELECT {_CARD}, NULL FROM temp.hits h JOIN articles a ON a.seq = h.seq "
+                          f"ORDER BY {_NEWEST} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+    hits = [Hit(_card(r), _runs(r[5])) for r in rows]
+    facets = _facets(db, facet_size)
+    db.execute("DROP TABLE temp.hits")
+    return SearchPage(filters, hits, facets, Page(offset, limit, total), match)
+
+
+def _gather(db: sqlite3.Connection, where: str, params: list[str], ranked: bool) -> None:
+    db.execute("DROP TABLE IF EXISTS temp.hits")
+    db.execute(f"CREATE TEMP TABLE hits AS SELECT a.seq, a.id, a.url, {'f.rank' if ranked else '0.0'} AS rank "
+               f"{where}", params)
+
+
+def _facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
+    """Facet counts over the articles in ``temp.hits``."""
+    out: dict[str, list[Count]] = {}
+    for name in FACETS:
+        sql = f"{_FACET_SQL[name]} ORDER BY c DESC, 2 LIMIT ?"
+        out[name] = [Count(str(k), str(label), int(c)) for k, label, c in db.execute(sql, (size,))]
+    return out
+
+
+_CORPUS_FACETS: dict[tuple[str, int, int, int], dict[str, list[Count]]] = {}
+
+
+def _corpus_facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
+    path = str(db.execute("PRAGMA database_list").fetchone()[2])
+    last, n = db.execute("SELECT coalesce(max(seq), 0), count(*) FROM articles").fetchone()
+    key = (path, int(last), int(n), size)
+    if key not in _CORPUS_FACETS:
+        _gather(db, "FROM articles a", [], False)
+        facets = _facets(db, size)
+        db.execute("DROP TABLE temp.hits")
+        if len(_CORPUS_FACETS) >= 16:
+            _CORPUS_FACETS.clear()
+        _CORPUS_FACETS[key] = facets
+    return _CORPUS_FACETS[key]

@@ -1,0 +1,104 @@
+"""The Store interface: what ingest, connect and the CLI ask of a corpus backend.
+
+Backends (SQLite now, PostgreSQL later) implement ``Store``; the pipeline only sees this protocol and the plain
+records below. Writes happen inside ``store.transaction()`` (one explicit transaction, one writer); reads made
+inside it see its own uncommitted writes, which is how a batch finds near-duplicates among its own articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from newsgraph.model import Article
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One article as ingest hands it to the store, with what the connect step computed for it."""
+
+    id: str
+    article: Article
+    signature: bytes                                  # MinHash hash values (near-duplicates)
+    bands: Sequence[tuple[int, str]]                  # LSH band keys of the signature
+    duplicate_of: tuple[str, float] | None = None     # (member it matched, estimated Jaccard)
+    features: str | None = None                       # ArticleFeatures JSON
+    tags: Sequence[str] = ()
+    connect_stage: str | None = None                  # version of the connect code that made features/tags
+    story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    id: str
+    url: str | None
+    headline: str | None
+    published: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    article: ArticleSummary
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    article: ArticleSummary
+    speaker: str
+    kind: str
+    text: str
+    cue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    id: str
+    label: str
+    first: str | None
+    last: str | None
+    members: list[ArticleSummary] = field(default_factory=list)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A corpus backend. Every method but ``transaction`` and the reads raises ``StoreError`` on misuse."""
+
+    url: str
+
+    def close(self) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    # writes (inside a transaction)
+    def add_article(self, record: ArticleRecord) -> None: ...
+    def add_doc_freq(self, n_docs: int, terms: dict[str, int]) -> None: ...
+    def add_links(self, article_id: str, links: Sequence[tuple[str, float]]) -> None: ...
+    def set_state(self, name: str, value: str) -> None: ...
+    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None: ...
+
+    # reads
+    def known_ids(self, ids: Iterable[str]) -> set[str]: ...
+    def count(self) -> int: ...
+    def resolve(self, ref: str) -> str | None: ...
+    def get_state(self, name: str) -> str | None: ...
+    def doc_freq(self) -> tuple[int, dict[str, int]]: ...
+    def article(self, article_id: str) -> Article | None: ...
+    def summary(self, article_id: str) -> ArticleSummary | None: ...
+    def summaries(self, ids: Sequence[str]) -> dict[str, ArticleSummary]: ...
+    def band_candidates(self, bands: Sequence[tuple[int, str]]) -> list[tuple[str, bytes]]: ...
+    def group_of(self, article_id: str) -> str | None: ...
+    def original_of(self, article_id: str) -> str | None: ...
+    def features(self, ids: Sequence[str]) -> dict[str, str]: ...
+    def features_since(self, seq: int) -> Iterator[tuple[int, str]]: ...
+    def max_seq(self) -> int: ...
+    def similar_candidates(self, article_id: str, terms: Sequence[str], limit: int,
+                           published: str | None = None, window_days: float = 14.0) -> list[str]: ...
+    def links(self, article_id: str) -> list[tuple[str, float]]: ...
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]: ...
+    def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]: ...
+    def stories(self) -> list[StoryRow]: ...
+    def export_rows(self) -> Iterator[dict[str, Any]]: ...

@@ -1,0 +1,28 @@
+"""Pick the store backend from a URL or path: ``sqlite:///path.db``, ``path.db`` (SQLite), more later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsgraph.store.base import Store
+from newsgraph.store.sqlite import SQLiteStore, StoreError
+
+SCHEMES = ("sqlite",)
+
+
+def open_store(url_or_path: str | Path) -> Store:
+    """Open (creating and migrating if needed) the corpus at ``url_or_path``; unknown schemes fail loudly."""
+    text = str(url_or_path)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return SQLiteStore(text)
+    if scheme == "sqlite":
+        # sqlite:///relative.db and sqlite:////abs/path.db, as SQLAlchemy spells them
+        path = rest[1:] if rest.startswith("/") else rest
+        if not path:
+            raise StoreError(f"{text!r} names no file: write sqlite:///corpus.db or just corpus.db")
+        return SQLiteStore(path)
+    if scheme in ("postgres", "postgresql"):
+        raise StoreError(f"{text!r}: the PostgreSQL store is not written yet; use a SQLite file such as corpus.db")
+    raise StoreError(f"unknown store scheme {scheme!r} in {text!r}: use a file path (corpus.db) or one of "
+                     f"{', '.join(s + '://' for s in SCHEMES)}")

@@ -1,0 +1,367 @@
+"""The embedded SQLite store: one file, one writer connection, each write one ``BEGIN IMMEDIATE`` transaction.
+
+The schema comes only from the named migrations in ``migrations/`` (applied in name order, each recorded in the
+``migrations`` table). Every value reaches SQL as a parameter. FTS5 indexes headline and body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from newsgraph.errors import NewsgraphError
+from newsgraph.model import Article, Dateline, DateMention, Entity, Paragraph, Quote, Speaker
+from newsgraph.store.base import ArticleRecord, ArticleSummary, QuoteRow, SearchHit, StoryRow
+from newsgraph.store.sqlite_write import insert_article
+
+_SUMMARY = "id, url, headline, published, source"
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class StoreError(NewsgraphError):
+    """The corpus database cannot be opened, migrated or written as asked."""
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(name, SQL) of every migration shipped with newsgraph, in the order they apply."""
+    folder = resources.files("newsgraph.store") / "migrations"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
+
+
+class SQLiteStore:
+    """A corpus in one SQLite file. Not thread-safe: the thread that opens it owns the (single) connection."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory: give a database file path such as {self.path}/corpus.db")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a newsgraph SQLite database ({exc}): "
+                             "give a new file name or the corpus file written by `newsgraph ingest`") from exc
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._in_tx = False
+        self.applied = self.migrate()
+
+    # -- schema --------------------------------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply the migrations this file lacks, each in its own transaction; return the names applied now."""
+        self._db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in self._db.execute("SELECT name FROM migrations")}
+        applied: list[str] = []
+        for name, sql in migrations():
+            if name in done:
+                continue
+            try:
+                self._db.executescript("BEGIN IMMEDIATE;\n" + sql)
+                self._db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, _now()))
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"migration {name} failed on {self.path}: {exc}") from exc
+            applied.append(name)
+        return applied
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One explicit write transaction; taken IMMEDIATE so a second writer waits instead of failing late."""
+        if self._in_tx:
+            raise StoreError("transactions do not nest: finish the open one before starting another")
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    def _need_tx(self) -> None:
+        if not self._in_tx:
+            raise StoreError("writes must happen inside `with store.transaction():`")
+
+    # -- writes --------------------------------------------------------------------------------------------------
+    def add_article(self, record: ArticleRecord) -> None:
+        self._need_tx()
+        insert_article(self._db, record, _now())
+
+    def add_doc_freq(self, n_docs: int, terms: dict[str, int]) -> None:
+        self._need_tx()
+        self._db.executemany("INSERT INTO doc_freq (term, df) VALUES (?, ?) "
+                             "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df", sorted(terms.items()))
+        n = int(self.get_state("doc_freq.n_docs") or 0)
+        self.set_state("doc_freq.n_docs", str(n + n_docs))
+
+    def add_links(self, article_id: str, links: Sequence[tuple[str, float]]) -> None:
+        self._need_tx()
+        self._db.executemany("INSERT INTO similar_links (article_id, other_id, score) VALUES (?, ?, ?) "
+                             "ON CONFLICT DO NOTHING", [(article_id, o, s) for o, s in links])
+
+    def set_state(self, name: str, value: str) -> None:
+        self._need_tx()
+        self._db.execute("INSERT INTO state (name, value) VALUES (?, ?) "
+                         "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
+        """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
+        self._need_tx()
+        self._db.execute("DELETE FROM stories")
+        self._db.executemany(
+            "INSERT INTO stories (id, label, first, last, size, data) VALUES (?, ?, ?, ?, ?, ?)",
+            [(s.id, s.label, s.first, s.last, len(s.members),
+              json.dumps({"id": s.id, "label": s.label, "first": s.first, "last": s.last,
+                          "members": [m.id for m in s.members]}, ensure_ascii=False)) for s in stories])
+        self._db.execute("DELETE FROM story_members")
+        known = self.known_ids(members)
+        self._db.executemany("INSERT INTO story_members (article_id, story_id) VALUES (?, ?)",
+                             sorted((a, s) for a, s in members.items() if a in known))
+
+    # -- reads ---------------------------------------------------------------------------------------------------
+    def known_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
+        return found
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def resolve(self, ref: str) -> str | None:
+        """The id of the article that ``ref`` names: its id, its URL or its source (file name)."""
+        for column in ("id", "url", "source"):
+            row = self._db.execute(f"SELECT id FROM articles WHERE {column} = ? ORDER BY seq LIMIT 1",
+                                   (ref,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
+
+    def get_state(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def doc_freq(self) -> tuple[int, dict[str, int]]:
+        n = int(self.get_state("doc_freq.n_docs") or 0)
+        return n, {str(t): int(d) for t, d in self._db.execute("SELECT term, df FROM doc_freq")}
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute("SELECT data FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else article_from_json(row[0])
+
+    def summary(self, article_id: str) -> ArticleSummary | None:
+        return self.summaries([article_id]).get(article_id)
+
+    def summaries(self, ids: Sequence[str]) -> dict[str, ArticleSummary]:
+        out: dict[str, ArticleSummary] = {}
+        wanted = list(dict.fromkeys(ids))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT {_SUMMARY} FROM articles WHERE id IN ({marks})", chunk):
+                out[row[0]] = ArticleSummary(*row)
+        return out
+
+    def band_candidates(self, bands: Sequence[tuple[int, str]]) -> list[tuple[str, bytes]]:
+        """Articles sharing at least one LSH band with ``bands``, with their signatures (indexed lookups)."""
+        if not bands:
+            return []
+        where = " OR ".join(["(b.band = ? AND b.key = ?)"] * len(bands))
+        params = [v for band in bands for v in band]
+        rows = self._db.execute(
+            f"SELECT DISTINCT s.article_id, s.signature FROM near_dup_bands b "
+            f"JOIN near_dup_signatures s ON s.article_id = b.article_id WHERE {where} ORDER BY s.article_id", params)
+        return [(str(a), bytes(sig)) for a, sig in rows]
+
+    def group_of(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT group_id FROM duplicate_members WHERE article_id = ?", (article_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def original_of(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT g.original_id FROM duplicate_members m JOIN duplicate_groups g "
+                               "ON g.id = m.group_id WHERE m.article_id = ?", (article_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def features(self, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        wanted = list(dict.fromkeys(ids))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT article_id, data FROM features WHERE article_id IN ({marks})",
+                                        chunk).fetchall())
+        return out
+
+    def features_since(self, seq: int) -> Iterator[tuple[int, str]]:
+        """Features of the articles ingested after ``seq``, in ingest order (to replay a story checkpoint)."""
+        cur = self._db.execute("SELECT a.seq, f.data FROM articles a JOIN features f ON f.article_id = a.id "
+                               "WHERE a.seq > ? ORDER BY a.seq", (seq,))
+        for s, data in cur:
+            yield int(s), str(data)
+
+    def max_seq(self) -> int:
+        return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+    def similar_candidates(self, article_id: str, terms: Sequence[str], limit: int,
+                           published: str | None = None, window_days: float = 14.0) -> list[str]:
+        """Candidates for ``similar``: shared entities, shared LSH bands, same story, stored links (and their
+        links), and FTS on the article's top ``terms`` (within ``window_days`` of ``published`` when it is known,
+        then anywhere); every source is an indexed query capped at ``limit``."""
+        queries = [
+            ("SELECT m2.article_id FROM mentions m1 JOIN mentions m2 ON m2.entity_key = m1.entity_key "
+             "WHERE m1.article_id = ?1 AND m2.article_id != ?1 GROUP BY m2.article_id "
+             "ORDER BY count(*) DESC, m2.article_id LIMIT ?2", (article_id, limit)),
+            ("SELECT DISTINCT b2.article_id FROM near_dup_bands b1 JOIN near_dup_bands b2 "
+             "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = ?1 AND b2.article_id != ?1 LIMIT ?2",
+             (article_id, limit)),
+            ("SELECT s2.article_id FROM story_members s1 JOIN story_members s2 ON s2.story_id = s1.story_id "
+             "WHERE s1.article_id = ?1 AND s2.article_id != ?1 LIMIT ?2", (article_id, limit)),
+            ("SELECT other_id FROM similar_links WHERE article_id = ?1 UNION "
+             "SELECT article_id FROM similar_links WHERE other_id = ?1 UNION "
+             "SELECT l2.other_id FROM similar_links l1 JOIN similar_links l2 ON l2.article_id = l1.other_id "
+             "WHERE l1.article_id = ?1 AND l2.other_id != ?1", (article_id,)),
+        ]
+        found: dict[str, None] = {}
+        for sql, params in queries:
+            found.update((str(r[0]), None) for r in self._db.execute(sql, params))
+        match = fts_any(terms)
+        if match:
+            window = _window(published, window_days)
+            fts = ("SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? "
+                   "AND a.id != ? {} ORDER BY f.rank LIMIT ?")
+            if window is not None:
+                rows = self._db.execute(fts.format("AND a.published BETWEEN ? AND ?"),
+                                        (match, article_id, *window, limit))
+                found.update((str(r[0]), None) for r in rows)
+            rows = self._db.execute(fts.format(""), (match, article_id, limit))
+            found.update((str(r[0]), None) for r in rows)
+        return list(found)
+
+    def links(self, article_id: str) -> list[tuple[str, float]]:
+        rows = self._db.execute("SELECT other_id, score FROM similar_links WHERE article_id = ? "
+                                "ORDER BY score DESC", (article_id,))
+        return [(str(a), float(s)) for a, s in rows]
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search; FTS5 syntax works, and a query FTS5 cannot parse is searched as plain words."""
+        sql = (f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))}, "
+               "snippet(articles_fts, 1, '[', ']', '…', 12), f.rank FROM articles_fts f "
+               "JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?")
+        try:
+            rows = self._db.execute(sql, (query, limit)).fetchall()
+        except sqlite3.OperationalError:
+            plain = " ".join(_quote_fts(w) for w in _FTS_WORD.findall(query))
+            rows = self._db.execute(sql, (plain, limit)).fetchall() if plain else []
+        return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), -float(r[6])) for r in rows]
+
+    def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:
+        """Quotes whose resolved speaker is ``name`` (any case) or whose name ends with it ("Putin")."""
+        rows = self._db.execute(
+            f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))}, s.name, q.kind, q.text, q.cue "
+            "FROM quotes q JOIN speakers s ON s.id = q.speaker_id JOIN articles a ON a.id = q.article_id "
+            "WHERE s.name = ?1 OR s.name LIKE '% ' || ?1 ORDER BY a.published, a.seq, q.n LIMIT ?2", (name, limit))
+        return [QuoteRow(ArticleSummary(*r[:5]), r[5], r[6], r[7], r[8]) for r in rows]
+
+    def stories(self) -> list[StoryRow]:
+        rows = self._db.execute("SELECT id, label, first, last FROM stories ORDER BY size DESC, first, id").fetchall()
+        members: dict[str, list[ArticleSummary]] = {r[0]: [] for r in rows}
+        for row in self._db.execute(f"SELECT m.story_id, {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))} "
+                                    "FROM story_members m JOIN articles a ON a.id = m.article_id "
+                                    "ORDER BY a.published, a.seq"):
+            if row[0] in members:
+                members[row[0]].append(ArticleSummary(*row[1:]))
+        return [StoryRow(r[0], r[1], r[2], r[3], members[r[0]]) for r in rows]
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """One flat dict per article in ingest order: ids, url, headline, date, ranked tags, group and story."""
+        cur = self._db.execute(
+            "SELECT a.id, a.url, a.headline, a.published, a.source, a.language, a.body, a.stages, "
+            "(SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.article_id = a.id ORDER BY rank)), "
+            "(SELECT g.original_id FROM duplicate_members m JOIN duplicate_groups g ON g.id = m.group_id "
+            " WHERE m.article_id = a.id), "
+            "(SELECT story_id FROM story_members s WHERE s.article_id = a.id) FROM articles a ORDER BY a.seq")
+        for r in cur:
+            yield {"id": r[0], "url": r[1], "headline": r[2], "published": r[3], "source": r[4], "language": r[5],
+                   "tags": json.loads(r[8]), "original_id": r[9], "story_id": r[10], "stages": json.loads(r[7]),
+                   "body": r[6]}
+
+
+def fts_any(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of ``terms``, each quoted so no word is read as an operator."""
+    words = [w for t in terms for w in _FTS_WORD.findall(t)]
+    return " OR ".join(_quote_fts(w) for w in dict.fromkeys(words))
+
+
+def _quote_fts(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _window(published: str | None, days: float) -> tuple[str, str] | None:
+    """ISO bounds, as strings comparable with stored dates, ``days`` around ``published``; None if undated."""
+    if not published:
+        return None
+    try:
+        t = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    span = timedelta(days=days)
+    return (t - span).date().isoformat(), (t + span).date().isoformat() + "T99"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def article_from_json(data: str) -> Article:
+    """Rebuild an ``Article`` from its stored JSON (``to_dict(with_text=True)``)."""
+    d = json.loads(data)
+    d["paragraphs"] = [Paragraph(**p) for p in d.get("paragraphs", [])]
+    d["dateline"] = Dateline(**d["dateline"]) if d.get("dateline") else None
+    d["quotes"] = [_quote(q) for q in d.get("quotes", [])]
+    d["entities"] = [Entity(**{**e, "mentions": [tuple(s) for s in e.get("mentions", [])]})
+                     for e in d.get("entities", [])]
+    d["dates"] = [DateMention(**{**m, "span": tuple(m["span"])}) for m in d.get("dates", [])]
+    for key in ("headline_span", "standfirst_span"):
+        d[key] = tuple(d[key]) if d.get(key) else None
+    return Article(**d)
+
+
+def _quote(q: dict[str, Any]) -> Quote:
+    sp = q["speaker"]
+    speaker = Speaker(**{**sp, "spans": [tuple(s) for s in sp.get("spans", [])]})
+    return Quote(**{**q, "speaker": speaker, "spans": [tuple(s) for s in q.get("spans", [])],
+                    "cue_spans": [tuple(s) for s in q.get("cue_spans", [])]})
+
+
+def article_json(article: Article) -> str:
+    return json.dumps(article.to_dict(with_text=True), ensure_ascii=False, sort_keys=True)
+
+
+__all__ = ["SQLiteStore", "StoreError", "article_from_json", "article_json", "migrations"]

@@ -1,0 +1,117 @@
+"""The main text of an HTML page as blocks (paragraph, heading, list item, ...) with their link density, and the
+page metadata trafilatura reads (title, description, author, language).
+
+trafilatura does the extraction. It runs in its precision mode, which drops more navigation and teaser
+blocks; when that mode keeps almost nothing of what the default mode finds (it sometimes discards a whole
+article body), the default mode's result is used instead. Comments are never part of the body.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+# Precision mode is kept unless it returns under this share of the default mode's text.
+_MIN_PRECISE_SHARE = 0.2
+# Below this many characters the precision result is checked against the default mode (a second run).
+_CHECK_BELOW_CHARS = 1500
+_UNITS = ("p", "head", "quote", "item", "row", "code")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One line of main text: ``kind`` is trafilatura's element name, ``link_density`` the share of its
+    characters inside links (1.0: it is a link, as in a list of related stories)."""
+
+    text: str
+    kind: str
+    link_density: float
+
+
+@dataclass(slots=True)
+class Extraction:
+    blocks: list[Block] = field(default_factory=list)
+    title: str | None = None
+    description: str | None = None
+    author: str | None = None
+    language: str | None = None
+    caption: str | None = None
+
+
+def extract(html: str, url: str | None) -> Extraction:
+    """Main-text blocks and metadata of a page; no blocks when trafilatura finds no main text."""
+    tree = _parse(html)
+    if tree is None:
+        return Extraction()
+    caption = _caption(tree)
+    doc = _bare(copy.deepcopy(tree), url, favor_precision=True)
+    text = _text(doc)
+    if len(text) < _CHECK_BELOW_CHARS:
+        fallback = _bare(tree, url, favor_precision=False)
+        if len(text) < _MIN_PRECISE_SHARE * len(_text(fallback)):
+            doc = fallback
+    if doc is None or doc.body is None:
+        return Extraction()
+    meta = {k: (str(getattr(doc, k)).strip() or None) if getattr(doc, k, None) else None
+            for k in ("title", "description", "author", "language")}
+    return Extraction(blocks=_blocks(doc.body), caption=caption, **meta)
+
+
+def _parse(html: str) -> Any:
+    return load_html(html)  # trafilatura's loader: encoding declarations, broken markup, non-HTML input
+
+
+def _caption(tree: Any) -> str | None:
+    """The caption of the article's first figure (``<figcaption>``), preferring one inside ``<article>``."""
+    for path in ("//article//figure//figcaption", "//figure//figcaption"):
+        for node in tree.xpath(path):
+            text = " ".join(" ".join(node.itertext()).split())
+            if text:
+                return text
+    return None
+
+
+def _bare(tree: Any, url: str | None, *, favor_precision: bool) -> Any:
+    return trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                                       favor_precision=favor_precision, include_links=True)
+
+
+def _text(doc: Any) -> str:
+    return str(doc.text or "") if doc is not None else ""
+
+
+def _blocks(body: Any) -> list[Block]:
+    blocks: list[Block] = []
+    for unit in _units(body):
+        text = xmltotxt(_plain(unit), include_formatting=False)
+        linked = sum(len(" ".join("".join(ref.itertext()).split())) for ref in unit.iter("ref"))
+        for line in text.split("\n"):
+            line = " ".join(line.split()).lstrip("-• ").strip() if unit.tag == "item" else " ".join(line.split())
+            if line:
+                blocks.append(Block(line, str(unit.tag), min(1.0, linked / max(1, len(" ".join(text.split()))))))
+    return blocks
+
+
+def _units(body: Any) -> list[Any]:
+    """The innermost text units of trafilatura's output tree, in document order."""
+    units: list[Any] = []
+    for child in body:
+        if child.tag in _UNITS or not any(c.tag in _UNITS for c in child.iter()):
+            units.append(child)
+        else:
+            units.extend(c for c in child.iter(*_UNITS) if not any(a.tag in _UNITS for a in c.iterancestors()))
+    return units
+
+
+def _plain(element: Any) -> Any:
+    """A copy of ``element`` without its tail and with links flattened to their text."""
+    clone = copy.deepcopy(element)
+    clone.tail = None
+    etree.strip_tags(clone, "ref")
+    return clone

@@ -1,0 +1,163 @@
+"""Online story clustering, the clustering metrics, and the accuracy gate on ECB+ (benchmarks/stories_floors.json)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
+from newsgraph.connect.stories import ClusterOptions, StoryClusterer
+from newsgraph.evaluate.stories import adjusted_rand, bcubed, evaluate_stories, ndcg_at, pairwise_f1
+from newsgraph.model import Article, Quote, Speaker
+
+FLOORS = Path(__file__).resolve().parents[1] / "benchmarks" / "stories_floors.json"
+
+STREAM = [  # (id, published, headline, text): two stories, interleaved, in time order
+    ("q1", "2024-03-05", "Strong earthquake hits Sumatra",
+     "A magnitude 7.1 earthquake struck off Sumatra near Padang on Tuesday, Indonesian officials said, and a "
+     "tsunami warning was issued for the coast."),
+    ("f1", "2024-03-05", "Arsenal reach FA Cup final",
+     "Arsenal beat Chelsea 2-1 at Wembley to reach the FA Cup final, with Bukayo Saka scoring the winner."),
+    ("q2", "2024-03-06", "Padang quake toll rises",
+     "Rescuers in Padang pulled survivors from collapsed buildings after the Sumatra earthquake; Indonesian "
+     "officials said the magnitude 7.1 quake killed twelve people."),
+    ("f2", "2024-03-06", "Saka fitness doubt before FA Cup final",
+     "Arsenal will assess Bukayo Saka before the FA Cup final at Wembley after the winger limped off against "
+     "Chelsea."),
+    ("q3", "2024-03-07", "Sumatra earthquake survivors wait for aid",
+     "Survivors of the Sumatra earthquake in Padang waited for aid as Indonesian officials raised the quake "
+     "toll and the tsunami warning was lifted."),
+]
+
+
+def stream_features() -> list[ArticleFeatures]:
+    df = DocFreq()
+    out = []
+    for sid, day, head, text in STREAM:
+        speaker = "Mikel Arteta" if sid.startswith("f") else "Joko Widodo"
+        quote = Quote("direct", "x", "said", [(0, 1)], Speaker(speaker, name=speaker))
+        article = Article(source=sid, text=f"{head}\n\n{text}", headline=head, published=day, quotes=[quote])
+        df.add(article_terms(article))  # features see only the corpus so far
+        out.append(features(sid, article, df))
+    return out
+
+
+def test_articles_of_one_event_join_one_story() -> None:
+    clusterer = StoryClusterer()
+    ids = {f.id: clusterer.add(f) for f in stream_features()}
+    assert ids["q1"] == ids["q2"] == ids["q3"]
+    assert ids["f1"] == ids["f2"] != ids["q1"]
+    quake = next(s for s in clusterer.stories() if s.id == ids["q1"])
+    assert quake.members == ["q1", "q2", "q3"]
+    assert (quake.first, quake.last) == ("2024-03-05", "2024-03-07")
+    assert quake.speakers == ["Joko Widodo"]
+    assert "Sumatra" in quake.label or "Padang" in quake.label
+    assert [len(s.members) for s in clusterer.stories()] == [3, 2]
+
+
+def test_state_round_trips_through_json_and_the_stream_goes_on() -> None:
+    feats = stream_features()
+    whole = StoryClusterer()
+    expected = [whole.add(f) for f in feats]
+    first = StoryClusterer()
+    got = [first.add(f) for f in feats[:3]]
+    resumed = StoryClusterer.from_json(first.to_json())
+    got += [resumed.add(f) for f in feats[3:]]
+    assert got == expected
+    assert resumed.stories() == whole.stories()
+
+
+def test_a_story_closes_after_the_window() -> None:
+    feats = stream_features()
+    late = ArticleFeatures.from_json(feats[0].to_json())  # a re-run of the first report, 20 days on
+    late.id, late.published = "late", "2024-03-25"
+    clusterer = StoryClusterer(ClusterOptions(window_days=14))
+    first = clusterer.add(feats[0])
+    assert clusterer.add(late) != first
+    wide = StoryClusterer(ClusterOptions(window_days=365))
+    first = wide.add(feats[0])
+    assert wide.add(late) == first  # the same pair joins when the window is wide enough
+    undated = ArticleFeatures.from_json(feats[2].to_json())
+    undated.id, undated.published = "undated", None
+    fresh = StoryClusterer(ClusterOptions(window_days=14))
+    first = fresh.add(feats[0])
+    assert fresh.add(undated) == first  # no date: the time factor is neutral and no story is closed
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+        ClusterOptions(threshold=1.5)
+    with pytest.raises(ValueError, match="window_days must be positive"):
+        ClusterOptions(window_days=0)
+    with pytest.raises(ValueError, match="written by to_json"):
+        StoryClusterer.from_json("{}")
+
+
+def test_bcubed_and_pairwise_on_a_worked_example() -> None:
+    gold = ["a", "a", "a", "b", "b"]
+    pred = ["x", "x", "y", "y", "y"]
+    p, r, f = bcubed(gold, pred)
+    # precision: x holds two a's (1, 1); y holds one a and two b's (1/3, 2/3, 2/3)
+    assert p == pytest.approx((1 + 1 + 1 / 3 + 2 / 3 + 2 / 3) / 5)
+    # recall: the a's are split 2+1 (2/3, 2/3, 1/3); the b's are together (1, 1)
+    assert r == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5)
+    assert f == pytest.approx(2 * p * r / (p + r))
+    assert pairwise_f1(gold, pred) == pytest.approx(2 * 2 / (4 + 4))
+    assert bcubed(gold, gold) == (1.0, 1.0, 1.0)
+
+
+def test_adjusted_rand_matches_scikit_learn() -> None:
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = random.Random(7)
+    for _ in range(20):
+        gold = [rng.choice("abcd") for _ in range(40)]
+        pred = [rng.choice("wxyz") for _ in range(40)]
+        assert adjusted_rand(gold, pred) == pytest.approx(sklearn_metrics.adjusted_rand_score(gold, pred))
+    assert adjusted_rand(["a", "a", "b"], ["x", "x", "y"]) == 1.0
+
+
+def test_ndcg() -> None:
+    assert ndcg_at([True, True, False], 2) == 1.0
+    assert ndcg_at([False, True], 1) == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert ndcg_at([False, False], 0) == 0.0
+
+
+@pytest.mark.slow
+def test_stories_on_ecbplus_stay_above_the_pinned_floors(shared: Path) -> None:
+    pinned = json.loads(FLOORS.read_text(encoding="utf-8"))
+    report = evaluate_stories(shared / "data" / "similar" / "ecbplus", seeds=tuple(pinned["seeds"]))
+    assert report.docs == pinned["docs"], "ECB+ dev changed since the floors were pinned: re-measure"
+    floors = pinned["floors"]["stories"]
+    mean = report.mean()
+    assert mean.bcubed_f1 >= floors["bcubed_f1"], report
+    assert mean.ari >= floors["ari"], report
+    assert report.baseline.bcubed_f1 == pytest.approx(pinned["measured"]["stories_baseline"]["bcubed_f1"],
+                                                      abs=0.002)
+
+
+@pytest.mark.slow
+def test_eval_stories_command_prints_both_methods(shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    monkeypatch.setenv("NEWSGRAPH_SHARED", str(shared))
+    result = CliRunner().invoke(app, ["eval", "stories", "--orders", "1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["docs"] == 772 and len(report["online"]) == 1
+    assert 0.0 < report["online_mean"]["bcubed_f1"] <= 1.0 and 0.0 < report["baseline"]["bcubed_f1"] <= 1.0
+
+
+def test_eval_without_the_data_says_where_to_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    monkeypatch.setenv("NEWSGRAPH_SHARED", str(tmp_path))
+    result = CliRunner().invoke(app, ["eval", "similar"])
+    assert result.exit_code == 2
+    assert "data/similar/ecbplus not found: pass --data" in result.output

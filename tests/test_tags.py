@@ -1,0 +1,109 @@
+"""The "Tags:" line, the tag metrics, and the accuracy gate on editor tags (benchmarks/tags_floors.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsgraph.connect.features import DocFreq, article_terms
+from newsgraph.connect.tags import _load_nlp, guess_language, rank_tags
+from newsgraph.connect.taxonomy import region_of, topic_scores
+from newsgraph.evaluate.tags import evaluate_tags, exact_match, f1_at, lenient_match
+from newsgraph.model import Article, Entity
+
+FLOORS = Path(__file__).resolve().parents[1] / "benchmarks" / "tags_floors.json"
+
+SEED_LIKE = (
+    "Putin warns Israel against Gaza ground assault\n\n"
+    "BISHKEK, Kyrgyzstan - Russian President Vladimir Putin warned Israel on Friday that a ground assault on "
+    "Gaza would cause an unacceptable number of civilian casualties. Putin, speaking in Bishkek, said the "
+    "blockade of Gaza was comparable to the siege of Leningrad. Israel has massed troops near Gaza after the "
+    "Hamas attack. Putin said Russia was ready to help mediate a ceasefire and that talks between the sides "
+    "were the only way. Hamas said the strikes on Gaza killed hundreds. Putin and Israel's Prime Minister "
+    "Benjamin Netanyahu spoke by phone last week, the Kremlin said, and Russian diplomats met Hamas envoys."
+)
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Any:
+    return _load_nlp()
+
+
+def test_exact_and_lenient_matching() -> None:
+    assert exact_match("Donald Trump", "donald  trump")
+    assert exact_match("cosmetic-surgery", "Cosmetic surgery")
+    assert not exact_match("Trump", "Donald Trump")
+    assert lenient_match("Trump", "Donald Trump") and lenient_match("Mental health", "health")
+    assert not lenient_match("Rump", "Donald Trump")  # whole words only
+
+
+def test_f1_at_k() -> None:
+    gold = ["Israel", "Gaza", "Hamas", "Middle East"]
+    assert f1_at(["Israel", "Gaza", "Putin"], gold, 10, exact_match) == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+    assert f1_at(["Putin", "Israel"], gold, 1, exact_match) == 0.0
+    assert f1_at([], gold, 5, exact_match) == 0.0
+
+
+def test_tags_from_stored_entities_need_no_spacy() -> None:
+    ents = [Entity("person:vladimir-putin", "Vladimir Putin", "PERSON", mentions=[(60, 74), (200, 205)] * 3),
+            Entity("place:gaza", "Gaza", "PLACE", mentions=[(150, 154)] * 4),
+            Entity("place:israel", "Israel", "PLACE", mentions=[(80, 86)] * 3),
+            Entity("org:hamas", "Hamas", "ORG", mentions=[(300, 305)] * 3)]
+    article = Article("seed", SEED_LIKE, headline="Putin warns Israel against Gaza ground assault", entities=ents)
+    tags = rank_tags(article, k=10, nlp=object())  # an nlp that would fail if it were used
+    assert tags[0] == "Vladimir Putin"  # most mentioned, and the headline names him ("Putin")
+    assert {"Gaza", "Israel", "Hamas"} <= set(tags)
+    assert "Middle East" in tags
+    assert len(tags) <= 10
+
+
+def test_tags_with_spacy_ner(nlp: Any) -> None:
+    df = DocFreq()
+    article = Article("seed", SEED_LIKE)
+    df.add(article_terms(article))
+    tags = rank_tags(article, df, k=10, nlp=nlp)
+    assert 5 <= len(tags) <= 10
+    assert "Vladimir Putin" in tags[:3]  # "Putin" alone is counted with the full name, not listed apart
+    assert "Putin" not in tags
+    assert {"Gaza", "Israel"} <= set(tags)
+    assert len({t.casefold() for t in tags}) == len(tags)
+
+
+def test_topics_and_regions() -> None:
+    topics = dict(topic_scores("The striker scored a penalty and the club's manager praised the midfielder "
+                               "as the football season ended with the league title."))
+    assert "Football" in topics and "Sport" in topics
+    assert topic_scores("") == []
+    assert region_of("Israel") == "Middle East"
+    assert region_of("France") == "Europe"
+    assert region_of("Nowhere-on-earth") is None
+
+
+def test_non_english_text_gets_key_terms_not_english_names() -> None:
+    text = ("O prefeito de Jaraguá do Sul anunciou hoje um novo cadastro técnico para o IPTU. A prefeitura diz "
+            "que o cadastro vai melhorar a saúde financeira da cidade e que o geoprocessamento já começou.")
+    assert guess_language(text) == "pt"
+    tags = rank_tags(Article("pt", text), k=5, nlp=object())
+    assert "cadastro" in tags
+    assert not {"de", "que", "para", "o"} & set(tags)
+
+
+def test_k_is_validated() -> None:
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        rank_tags(Article("x", SEED_LIKE), k=0)
+
+
+@pytest.mark.slow
+def test_editor_tags_stay_above_the_pinned_floors(shared: Path, nlp: Any) -> None:
+    pinned = json.loads(FLOORS.read_text(encoding="utf-8"))
+    report = evaluate_tags(shared / "data" / "tags" / "editor-tags", nlp=nlp, entities=pinned["entities"])
+    assert report.pages == pinned["pages"], "editor-tags dev changed since the floors were pinned: re-measure"
+    ours = report.ours
+    low = {name: (getattr(ours, name), floor) for name, floor in pinned["floors"].items()
+           if getattr(ours, name) < floor}
+    assert not low, f"below the pinned floor (measured, floor): {low}"
+    assert report.yake is not None  # the reference tagger must still give its figure
+    assert report.yake.f1_10_exact == pytest.approx(pinned["measured"]["yake"]["f1_10_exact"], abs=0.1)

@@ -1,0 +1,223 @@
+"""The web app in-process (httpx.ASGITransport) on a real SQLite corpus: every page and its JSON, pagination,
+search filters and facets, the seed page's Tags and Similar News, and the token-guarded write endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import lxml.html
+import pytest
+
+from newsgraph.ingest import IngestOptions
+from newsgraph.serve.app import ServeSettings, create_app
+from newsgraph.understand.pipeline import AnalyzeOptions
+from web_support import article_id, copy_db, corpus_db
+
+pytestmark = pytest.mark.slow
+TOKEN = "t0ken-for-tests-0123456789"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
+    return corpus_db(tmp_path_factory.mktemp("web"), shared / "seed" / "putin-gaza-2023-10-13.txt")
+
+
+def fetch(app: Any, *requests: tuple[str, str, dict[str, Any]]) -> list[httpx.Response]:
+    async def run() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+            return [await c.request(method, url, **kw) for method, url, kw in requests]
+    return asyncio.run(run())
+
+
+def get(app: Any, url: str) -> httpx.Response:
+    return fetch(app, ("GET", url, {}))[0]
+
+
+def test_seed_page_shows_tags_and_similar_news(db: Path) -> None:
+    app = create_app(db)
+    seed = article_id(db, "putin-gaza-2023-10-13.txt")
+    page = lxml.html.fromstring(get(app, f"/article/{seed}").text)
+    tags = [a.text_content() for a in page.cssselect("section.tags a.tag")]
+    similar = [a.text_content() for a in page.cssselect("section.similar a.headline")]
+    assert len(tags) >= 3 and "Vladimir Putin" in tags
+    assert any("Putin" in h for h in similar), similar
+    data = get(app, f"/api/articles/{seed}").json()
+    assert data["tags"] == tags
+    assert [r["article"]["headline"] for r in data["similar"]] == similar
+
+
+def test_syndicated_copy_is_shown_apart_from_similar_news(db: Path) -> None:
+    app = create_app(db)
+    copy, original = article_id(db, "04-putin-gaza-syndicated.txt"), article_id(db, "01-putin-bishkek-wire.txt")
+    data = get(app, f"/api/articles/{copy}").json()
+    assert [d["article"]["id"] for d in data["duplicates"]] == [original]
+    assert data["duplicates"][0]["original"] is True
+    assert original not in {r["article"]["id"] for r in data["similar"]}
+    page = lxml.html.fromstring(get(app, f"/article/{copy}").text)
+    assert [a.get("href") for a in page.cssselect("ul.duplicates a")] == [f"/article/{original}"]
+
+
+def test_article_paragraphs_are_anchored_and_quotes_labelled(db: Path) -> None:
+    app = create_app(db)
+    seed = article_id(db, "putin-gaza-2023-10-13.txt")
+    data = get(app, f"/api/articles/{seed}").json()
+    page = lxml.html.fromstring(get(app, f"/article/{seed}").text)
+    paragraphs = page.cssselect("div.body p")
+    assert [p.get("id") for p in paragraphs] == [f"p{n}" for n in range(len(data["paragraphs"]))]
+    marks = page.cssselect("div.body mark.quote")
+    assert marks, "no quote highlighted"
+    linked = []
+    for mark in marks:
+        label = mark.getnext()
+        assert label is not None and label.get("class") in ("who", "who unresolved")
+        if label.get("class") == "who":
+            assert label.get("href") == "/speaker/" + quote(label.text_content(), safe="")
+            linked.append(label.get("href"))
+    assert linked and all(get(app, href).status_code == 200 for href in set(linked))
+    direct = [q for q in data["quotes"] if q["kind"] == "direct" and q["paragraph"] is not None]
+    assert direct
+    for q in direct:
+        assert q["text"] in page.get_element_by_id(f"p{q['paragraph']}").text_content()
+    assert page.cssselect("ul.dates li") and data["dates"]
+
+
+def test_speaker_page_lists_quotes_newest_first_linking_to_paragraphs(db: Path) -> None:
+    app = create_app(db)
+    data = get(app, "/api/speakers/vladimir%20putin?limit=100").json()
+    assert data["name"] == "Vladimir Putin" and data["page"]["total"] == len(data["quotes"]) > 3
+    dates = [q["article"]["published"] for q in data["quotes"] if q["article"]["published"]]
+    assert dates == sorted(dates, reverse=True)
+    assert sum(b["count"] for b in data["timeline"]) == len(dates)
+    assert "Russian President" in data["titles"]
+    page = lxml.html.fromstring(get(app, "/speaker/Vladimir%20Putin?limit=100").text)
+    links = [a.get("href") for a in page.cssselect("a.source-link")]
+    assert len(links) == len(data["quotes"])
+    for q, href in zip(data["quotes"], links, strict=True):
+        article = get(app, f"/api/articles/{q['article']['id']}").json()
+        anchor = f"p{q['paragraph']}" if q["paragraph"] is not None else f"q{q['n']}"
+        assert href == f"/article/{q['article']['id']}#{anchor}"
+        start = next(x for x in article["quotes"] if x["n"] == q["n"])
+        assert start["paragraph"] == q["paragraph"]
+    assert page.cssselect("ol.timeline span.bar")
+
+
+def test_pagination_walks_every_article_once(db: Path) -> None:
+    app = create_app(db)
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        data = get(app, f"/api/home?limit=4&offset={offset}").json()
+        seen += [c["id"] for c in data["latest"]]
+        offset = data["page"]["next_offset"]
+    assert len(seen) == len(set(seen)) == data["articles"] == data["page"]["total"]
+    assert get(app, "/api/home?limit=0").status_code == 422
+    assert get(app, "/api/home?limit=1000").json()["page"]["limit"] == 100
+
+
+def test_entity_tag_and_story_pages(db: Path) -> None:
+    app = create_app(db)
+    seed = get(app, f"/api/articles/{article_id(db, 'putin-gaza-2023-10-13.txt')}").json()
+    gaza = next(e for e in seed["entities"] if e["name"] == "Gaza")
+    entity = get(app, f"/api/entities/{quote(gaza['key'], safe='')}").json()
+    assert seed["article"]["id"] in {c["id"] for c in entity["articles"]}
+    assert entity["entities"] and gaza["key"] not in {c["key"] for c in entity["entities"]}
+    assert "Vladimir Putin" in {c["key"] for c in entity["speakers"]}
+    tag = get(app, "/api/tags/Vladimir%20Putin").json()
+    assert tag["page"]["total"] >= 3 and seed["article"]["id"] in {c["id"] for c in tag["articles"]}
+    story = get(app, f"/api/stories/{seed['story']['id']}").json()
+    assert seed["article"]["id"] in {c["id"] for c in story["articles"]} and story["quotes"]
+    assert len({q["speaker"] for q in story["quotes"]}) == len(story["quotes"])
+    home = get(app, "/api/home").json()
+    assert seed["story"]["id"] in {s["id"] for s in home["stories"]}
+    story_url = f"/story/{seed['story']['id']}"
+    for url in (f"/entity/{quote(gaza['key'], safe='')}", "/tag/Vladimir%20Putin", story_url, "/"):
+        assert get(app, url).status_code == 200
+    for url in ("/article/nope", "/speaker/Nobody%20Atall", "/tag/no-such-tag", "/story/nope"):
+        r = get(app, url)
+        assert r.status_code == 404 and "text/html" in r.headers["content-type"] and "in this corpus" in r.text
+    assert get(app, "/api/articles/nope").json() == {"detail": "no article 'nope' in this corpus"}
+
+
+def test_search_filters_agree_with_facet_counts(db: Path) -> None:
+    app = create_app(db)
+    result = get(app, "/api/search?q=Gaza&limit=100").json()
+    assert result["page"]["total"] >= 5 and all(h["snippet"] for h in result["hits"])
+    assert any(matched and text.lower() == "gaza" for h in result["hits"] for text, matched in h["snippet"])
+    for facet in ("speaker", "entity", "tag", "outlet"):
+        assert result["facets"][facet], facet
+        top = result["facets"][facet][0]
+        narrowed = get(app, f"/api/search?q=Gaza&{facet}={quote(top['key'], safe='')}").json()
+        assert narrowed["page"]["total"] == top["count"], (facet, top)
+    dated = get(app, "/api/search?date_from=2023-10-14&date_to=2023-10").json()
+    assert dated["hits"] and all("2023-10-14" <= h["article"]["published"][:10] <= "2023-10-31"
+                                 for h in dated["hits"])
+    assert get(app, "/api/search?date_from=yesterday").status_code == 422
+    page = lxml.html.fromstring(get(app, "/search?q=Gaza").text)
+    assert page.cssselect("aside.facets a") and page.cssselect("ol.hits mark")
+
+
+def test_openapi_documents_every_api_route(db: Path) -> None:
+    app = create_app(db)
+    spec = get(app, "/openapi.json").json()
+    assert {"/api/home", "/api/articles/{article_id}", "/api/speakers/{name}", "/api/entities/{key}",
+            "/api/tags/{name}", "/api/stories", "/api/stories/{story_id}", "/api/search",
+            "/api/articles"} <= set(spec["paths"])
+    assert get(app, "/docs").status_code == 200
+
+
+def test_write_endpoint_needs_the_token(db: Path, tmp_path: Path) -> None:
+    page = {"text": "Harbour bridge reopens after repairs\n\n" + "The harbour bridge reopened on Monday after "
+            "six weeks of repairs, the city's transport office said, and traffic was flowing normally. " * 4,
+            "url": "https://city.example/bridge", "published": "2023-11-20"}
+    read_only = create_app(db)
+    assert fetch(read_only, ("POST", "/api/articles", {"json": page}))[0].status_code == 403
+    private = copy_db(db, tmp_path / "w.db")
+    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))  # the auth path is under test, not the NLP
+    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=fast))
+    missing, wrong, empty, ok, again = fetch(
+        app, ("POST", "/api/articles", {"json": page}),
+        ("POST", "/api/articles", {"json": page, "headers": {"Authorization": "Bearer " + TOKEN[:-1] + "x"}}),
+        ("POST", "/api/articles", {"json": {"text": " "}, "headers": {"Authorization": "Bearer " + TOKEN}}),
+        ("POST", "/api/articles", {"json": page, "headers": {"Authorization": "Bearer " + TOKEN}}),
+        ("POST", "/api/articles", {"json": page, "headers": {"Authorization": "Bearer " + TOKEN}}))
+    assert (missing.status_code, wrong.status_code, empty.status_code) == (401, 401, 422)
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert ok.status_code == 201 and ok.json()["report"]["ingested"] == 1
+    new_id = ok.json()["ids"][0]
+    assert again.json()["ids"] == [] and again.json()["report"]["duplicates"] == 1
+    stored = get(app, f"/api/articles/{new_id}").json()
+    assert stored["article"]["headline"] == "Harbour bridge reopens after repairs"
+    assert stored["article"]["outlet"] == "city.example"
+    con = sqlite3.connect(db)
+    try:  # the shared corpus was not touched: the write went to the private copy
+        assert con.execute("SELECT count(*) FROM articles WHERE id = ?", (new_id,)).fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def test_settings_refuse_a_short_token() -> None:
+    with pytest.raises(ValueError, match="shorter than 16 characters"):
+        ServeSettings(api_token="abc")
+
+
+def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2
+    assert "no corpus database at" in result.output and "newsgraph ingest" in result.output
+
+
+def test_demo_finds_the_examples_and_the_seed(shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsgraph.serve.demo import demo_sources
+
+    monkeypatch.setenv("NEWSGRAPH_SHARED", str(shared))
+    sources = demo_sources(Path(__file__).resolve().parents[1])
+    assert [p.name for p in sources] == ["examples", "putin-gaza-2023-10-13.txt"]
