@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a real PostgreSQL server)
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,10 @@ def record(article_id: str, article: Article, dup: tuple[str, float] | None = No
                          tags=["bridges", "port calder"], connect_stage="connect.v1")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    s = SQLiteStore(tmp_path / "corpus.db")
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every test taking ``store`` runs on both backends: a SQLite file and a fresh PostgreSQL database."""
+    s = open_store(tmp_path / "corpus.db" if request.param == "sqlite" else request.getfixturevalue("pg_url"))
     yield s
     s.close()
 
@@ -64,11 +66,11 @@ def test_migrations_are_recorded_once_and_the_file_is_plain_sqlite(tmp_path: Pat
     db.close()
 
 
-def test_store_satisfies_the_protocol(store: SQLiteStore) -> None:
+def test_store_satisfies_the_protocol(store: Store) -> None:
     assert isinstance(store, Store)
 
 
-def test_article_round_trip_and_normalised_rows(store: SQLiteStore) -> None:
+def test_article_round_trip_and_normalised_rows(store: Store) -> None:
     article = make_article()
     with store.transaction():
         store.add_article(record("id1", article))
@@ -82,7 +84,7 @@ def test_article_round_trip_and_normalised_rows(store: SQLiteStore) -> None:
     assert next(store.export_rows())["stages"]["quotes"] == "quotes.v1"
 
 
-def test_writes_need_a_transaction_and_failed_ones_roll_back(store: SQLiteStore) -> None:
+def test_writes_need_a_transaction_and_failed_ones_roll_back(store: Store) -> None:
     with pytest.raises(StoreError, match=r"inside `with store\.transaction"):
         store.add_article(record("id1", make_article()))
     with pytest.raises(RuntimeError), store.transaction():
@@ -93,7 +95,7 @@ def test_writes_need_a_transaction_and_failed_ones_roll_back(store: SQLiteStore)
         pass
 
 
-def test_search_takes_fts_syntax_and_survives_bad_queries(store: SQLiteStore) -> None:
+def test_search_takes_fts_syntax_and_survives_bad_queries(store: Store) -> None:
     with store.transaction():
         store.add_article(record("id1", make_article()))
     assert [h.article.id for h in store.search("crack AND girder")] == ["id1"]
@@ -102,7 +104,7 @@ def test_search_takes_fts_syntax_and_survives_bad_queries(store: SQLiteStore) ->
     assert store.search("zebra") == []
 
 
-def test_duplicate_group_original_is_the_earliest_published(store: SQLiteStore) -> None:
+def test_duplicate_group_original_is_the_earliest_published(store: Store) -> None:
     later, earlier = make_article("late.txt", published="2024-03-05"), make_article("early.txt", published="2024-03-01")
     with store.transaction():
         store.add_article(record("late", later))
@@ -118,8 +120,6 @@ def test_open_store_picks_the_backend_and_fails_loudly(tmp_path: Path) -> None:
     s.close()
     with pytest.raises(StoreError, match=r"unknown store scheme 'mongodb'.*use a file path \(corpus.db\)"):
         open_store("mongodb://localhost/news")
-    with pytest.raises(StoreError, match="PostgreSQL store is not written yet"):
-        open_store("postgresql://localhost/news")
     with pytest.raises(StoreError, match="is a directory"):
         open_store(tmp_path)
     bad = tmp_path / "not.db"

@@ -119,6 +119,19 @@ def test_pagination_walks_every_article_once(db: Path) -> None:
     assert get(app, "/api/home?limit=1000").json()["page"]["limit"] == 100
 
 
+def test_bad_parameters_are_422_json_under_api_and_an_error_page_elsewhere(db: Path) -> None:
+    app = create_app(db)
+    api, page, missing = (get(app, u) for u in ("/api/search?date_from=yesterday", "/search?date_from=yesterday",
+                                                 "/article/nope"))
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "date_from"]
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    error = lxml.html.fromstring(page.text)
+    assert error.findtext(".//title").startswith("Bad request")
+    assert error.cssselect("p.error")[0].text_content().startswith("date_from: String should match pattern")
+    assert missing.status_code == 404
+    assert lxml.html.fromstring(missing.text).findtext(".//title").startswith("Not found")
+
+
 def test_entity_tag_and_story_pages(db: Path) -> None:
     app = create_app(db)
     seed = get(app, f"/api/articles/{article_id(db, 'putin-gaza-2023-10-13.txt')}").json()
@@ -198,6 +211,42 @@ def test_write_endpoint_needs_the_token(db: Path, tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM articles WHERE id = ?", (new_id,)).fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_posts_share_one_pipeline_and_name_their_source(db: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first post builds the app's language pipeline (spaCy loads once), later posts reuse it; a posted page
+    is stored under its URL, or ``api:`` and a content hash, never a temporary file's path."""
+    import newsgraph.ingest
+
+    def no_new_pipeline(*args: object) -> None:
+        raise AssertionError("ingest built a Pipeline of its own instead of reusing the app's")
+
+    monkeypatch.setattr(newsgraph.ingest, "Pipeline", no_new_pipeline)
+    body = ("The harbour bridge reopened on Monday after six weeks of repairs, the city's transport office said. "
+            "\"Traffic is flowing normally again,\" said Maria Lopez, the office's spokeswoman. ") * 3
+    first = {"text": "Harbour bridge reopens\n\n" + body, "url": "https://city.example/bridge"}
+    second = {"text": "Ferry timetable changes\n\n" + body.replace("bridge", "ferry")}
+    app = create_app(copy_db(db, tmp_path / "w.db"), ServeSettings(api_token=TOKEN))
+    assert app.state.pipeline is None
+    auth = {"Authorization": "Bearer " + TOKEN}
+    r1 = fetch(app, ("POST", "/api/articles", {"json": first, "headers": auth}))[0]
+    pipeline = app.state.pipeline
+    assert r1.status_code == 201, r1.text
+    assert pipeline is not None and pipeline._nlp is not None
+    r2 = fetch(app, ("POST", "/api/articles", {"json": second, "headers": auth}))[0]
+    assert r2.status_code == 201, r2.text
+    assert app.state.pipeline is pipeline and pipeline._nlp is not None
+    con = sqlite3.connect(tmp_path / "w.db")
+    try:
+        sources = [con.execute("SELECT source FROM articles WHERE id = ?", (r.json()["ids"][0],)).fetchone()[0]
+                   for r in (r1, r2)]
+    finally:
+        con.close()
+    assert sources[0] == "https://city.example/bridge"
+    assert sources[1].startswith("api:") and len(sources[1]) == 20 and "/" not in sources[1]
+    quotes = get(app, f"/api/articles/{r1.json()['ids'][0]}").json()["quotes"]
+    assert any(q["speaker"] == "Maria Lopez" for q in quotes), quotes  # the full pipeline ran
 
 
 def test_settings_refuse_a_short_token() -> None:

@@ -91,3 +91,22 @@ def test_search_facet_click_narrows_results(site: str, browser: Any) -> None:
     assert after == expected <= before and page.locator("p.active-filters").is_visible()
     shot(page, "6-search")
     page.close()
+
+
+def test_api_docs_render_offline_under_the_strict_policy(site: str, browser: Any) -> None:
+    """Swagger UI boots from same-origin files only (no CDN: there is no internet here) and the page's CSP,
+    which allows only its own inline script by hash, blocks nothing the page needs to run."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("request", lambda req: requests.append(req.url))
+    page.goto(site + "/docs")
+    page.locator(".opblock-summary-path", has_text="/api/search").first.wait_for(timeout=20_000)
+    assert page.locator(".opblock").count() >= 9
+    page.locator(".opblock-summary", has_text="/api/search").first.click()
+    page.locator(".opblock-body .parameters").first.wait_for(timeout=10_000)
+    shot(page, "6-api-docs")
+    assert [u for u in requests if not u.startswith(site + "/")] == []
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors

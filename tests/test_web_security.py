@@ -4,6 +4,8 @@ filters survive SQL metacharacters, security headers are on every response, and 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +125,11 @@ def test_hostile_pages_run_no_script_in_the_browser(db: Path, site: str) -> None
     violations: list[str] = []
     with chromium() as browser:
         page = browser.new_page()
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        def on_dialog(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
         for url in hostile_urls(db):
             page.goto(site + url)
@@ -137,3 +143,26 @@ def test_hostile_pages_run_no_script_in_the_browser(db: Path, site: str) -> None
         page.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
                                  / "7-hostile-article.png"), full_page=True)
     assert dialogs == [] and violations == []
+
+
+def test_api_docs_load_only_same_origin_assets_under_a_hashed_policy(db: Path) -> None:
+    """/docs works offline: Swagger UI's files are served by the app itself, and the page's policy allows its one
+    inline boot script by hash (no 'unsafe-inline', no other origin)."""
+    app = create_app(db)
+    docs = get_all(app, ["/docs"])[0]
+    assert docs.status_code == 200
+    page = lxml.html.fromstring(docs.text)
+    assets = [el.get("src") or el.get("href") for el in page.xpath("//script[@src] | //link[@href]")]
+    assert sorted(assets) == ["/docs/assets/favicon.png", "/docs/assets/swagger-ui-bundle.js",
+                              "/docs/assets/swagger-ui.css"]
+    served = dict(zip(assets, get_all(app, assets), strict=True))
+    assert all(r.status_code == 200 for r in served.values())
+    assert "SwaggerUIBundle" in served["/docs/assets/swagger-ui-bundle.js"].text
+    assert served["/docs/assets/swagger-ui.css"].headers["content-type"].startswith("text/css")
+    inline = [s.text for s in page.xpath("//script[not(@src)]")]
+    assert len(inline) == 1 and "url: '/openapi.json'" in inline[0]
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    csp = docs.headers["content-security-policy"]
+    assert f"script-src 'self' 'sha256-{digest}';" in csp
+    assert "unsafe-inline" not in csp and "http" not in csp and "frame-ancestors 'none'" in csp
+    assert "sha256" not in get_all(app, ["/"])[0].headers["content-security-policy"]  # that page only

@@ -65,7 +65,7 @@ def quotes(
 def _data_or_exit(relative: Path, given: str | None) -> Path:
     """The corpus folder, or exit 2 with the error's advice (--data or NEWSGRAPH_SHARED)."""
     from newsgraph.errors import NewsgraphError
-    from newsgraph.evaluate.stories import find_data
+    from newsgraph.evaluate.data import find_data
 
     try:
         return find_data(relative, given)

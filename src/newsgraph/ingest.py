@@ -123,10 +123,11 @@ def iter_inputs(sources: Iterable[str], *, max_bytes: int) -> Iterator[ReadResul
 
 
 class _Run:
-    def __init__(self, store: Store, options: IngestOptions, progress: Progress | None) -> None:
+    def __init__(self, store: Store, options: IngestOptions, progress: Progress | None,
+                 pipeline: Pipeline | None = None) -> None:
         self.store, self.options = store, options
         self.progress = progress or (lambda outcome, source: None)
-        self.pipeline = Pipeline(options.analyze)
+        self.pipeline = pipeline or Pipeline(options.analyze)
         self.corpus = Corpus(store, options.connect)
         self.report = IngestReport()
 
@@ -170,13 +171,21 @@ class _Run:
 
 
 def ingest(sources: Iterable[str], store: Store, options: IngestOptions | None = None,
-           progress: Progress | None = None) -> IngestReport:
-    """Ingest every input of ``sources`` into ``store``; ``progress(outcome, source)`` is called per input."""
+           progress: Progress | None = None, pipeline: Pipeline | None = None) -> IngestReport:
+    """Ingest every input of ``sources`` into ``store``; ``progress(outcome, source)`` is called per input.
+    ``pipeline``: a Pipeline to reuse (its spaCy model stays loaded across calls), else one built from options."""
+    options = options or IngestOptions()
+    return ingest_results(iter_inputs(sources, max_bytes=options.max_bytes), store, options, progress, pipeline)
+
+
+def ingest_results(items: Iterable[ReadResult | Skipped], store: Store, options: IngestOptions | None = None,
+                   progress: Progress | None = None, pipeline: Pipeline | None = None) -> IngestReport:
+    """Ingest inputs already read (e.g. a page posted to the web API), as ``ingest`` does files."""
     options = options or IngestOptions()
     start = time.perf_counter()
-    run = _Run(store, options, progress)
+    run = _Run(store, options, progress, pipeline)
     pending: list[ReadResult | Skipped] = []
-    for item in iter_inputs(sources, max_bytes=options.max_bytes):
+    for item in items:
         pending.append(item)
         if len(pending) >= options.batch:
             run.chunk(pending)

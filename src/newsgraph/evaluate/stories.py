@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
 from newsgraph.connect.similar import rank_similar
 from newsgraph.connect.stories import ClusterOptions, StoryClusterer
-from newsgraph.errors import MissingExtra, NewsgraphError
+from newsgraph.errors import MissingExtra
 from newsgraph.model import Article
 
 ECBPLUS = Path("data/similar/ecbplus")
@@ -59,20 +58,6 @@ class RankScores:
     ndcg10: float
     p5: float
     hard_negatives5: float
-
-
-def find_data(relative: Path, given: str | Path | None = None) -> Path:
-    """A corpus folder: ``given``, else ``relative`` under $NEWSGRAPH_SHARED, else under a ``shared/`` folder
-    above the working directory."""
-    if given:
-        return Path(given)
-    env = os.environ.get("NEWSGRAPH_SHARED")
-    here = Path.cwd().resolve()
-    for base in [Path(env)] if env else [p / "shared" for p in (here, *here.parents)]:
-        if (base / relative).is_dir():
-            return base / relative
-    raise NewsgraphError(f"{relative} not found: pass --data /path/to/shared/{relative} or set "
-                         "NEWSGRAPH_SHARED=/path/to/shared")
 
 
 def load_ecbplus(root: Path, topics: Sequence[int] | None = None) -> list[EcbDoc]:
@@ -191,7 +176,7 @@ def _sklearn() -> Any:
     try:
         import sklearn  # noqa: F401
     except ImportError as exc:
-        raise MissingExtra("scikit-learn (for the TF-IDF reference method)", "bench") from exc
+        raise MissingExtra("scikit-learn (for the TF-IDF reference method)", "eval") from exc
     from sklearn.feature_extraction.text import TfidfVectorizer
     return TfidfVectorizer
 

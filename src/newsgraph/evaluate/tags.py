@@ -99,7 +99,7 @@ def yake_tags(text: str, k: int = 10) -> list[str]:
     try:
         import yake
     except ImportError as exc:
-        raise MissingExtra("yake (for the YAKE reference tagger)", "bench") from exc
+        raise MissingExtra("yake (for the YAKE reference tagger)", "eval") from exc
     return [phrase for phrase, _ in yake.KeywordExtractor(lan="en", n=3, top=k).extract_keywords(text)]
 
 

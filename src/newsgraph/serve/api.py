@@ -4,88 +4,134 @@ carries the configured bearer token (no token configured: the server is read-onl
 
 from __future__ import annotations
 
-import json
+import hashlib
 import secrets
 import sqlite3
-import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from newsgraph.model import RawDocument
+from newsgraph.read.decode import detect_kind
+from newsgraph.read.sources import ReadResult
 from newsgraph.serve import queries
-from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found
-from newsgraph.serve.search import search
+from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found, invalid
+from newsgraph.serve.search import SearchPage, search
+from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 if TYPE_CHECKING:
     from newsgraph.ingest import IngestOptions
 
 router = APIRouter(prefix="/api", tags=["corpus"])
+
+
+class ErrorOut(BaseModel):
+    """The body of every error but a 422: what was wrong and, where it helps, what to do."""
+
+    detail: str
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such item in this corpus"}}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON"},
+    401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
+    403: {"model": ErrorOut, "description": "The server is read-only (started without a token)"},
+}
+MAX_CHARS = 20_000_000  # ingest's default --max-bytes
 bearer = HTTPBearer(auto_error=False, description="The token the server was started with (NEWSGRAPH_API_TOKEN).")
 
 
-def _page(page: queries.Page) -> dict[str, int | None]:
-    return {"offset": page.offset, "limit": page.limit, "total": page.total, "next_offset": page.next_offset}
-
-
-def _json(value: Any) -> dict[str, Any]:
-    data: dict[str, Any] = asdict(value)
-    if "page" in data:
-        data["page"] = _page(value.page)
-    return data
-
-
 @router.get("/home", summary="Latest articles and the biggest active stories")
-def api_home(db: Db, offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
-    return _json(queries.home(db, offset, limit))
+def api_home(db: Db, offset: Offset = 0, limit: Limit = 20) -> queries.HomePage:
+    return queries.home(db, offset, limit)
 
 
-@router.get("/articles/{article_id}", summary="One article: text, highlighted quotes, tags, similar news")
-def api_article(db: Db, article_id: str) -> dict[str, Any]:
-    return _json(found(queries.article(db, article_id), f"article {article_id!r}"))
+@router.get("/articles/{article_id}", responses=NOT_FOUND,
+            summary="One article: text, highlighted quotes, tags, similar news")
+def api_article(db: Db, article_id: str) -> queries.ArticlePage:
+    return found(queries.article(db, article_id), f"article {article_id!r}")
 
 
-@router.get("/speakers/{name:path}", summary="Every quote by a speaker, newest first, and a timeline")
-def api_speaker(db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return _json(found(queries.speaker(db, name, offset, limit), f"speaker {name!r}"))
+@router.get("/speakers/{name:path}", responses=NOT_FOUND,
+            summary="Every quote by a speaker, newest first, and a timeline")
+def api_speaker(db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> queries.SpeakerPage:
+    return found(queries.speaker(db, name, offset, limit), f"speaker {name!r}")
 
 
-@router.get("/entities/{key:path}", summary="Articles mentioning an entity, co-occurring entities, speakers")
-def api_entity(db: Db, key: str, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return _json(found(queries.entity(db, key, offset, limit), f"entity {key!r}"))
+@router.get("/entities/{key:path}", responses=NOT_FOUND,
+            summary="Articles mentioning an entity, co-occurring entities, speakers")
+def api_entity(db: Db, key: str, offset: Offset = 0, limit: Limit = 50) -> queries.TopicPage:
+    return found(queries.entity(db, key, offset, limit), f"entity {key!r}")
 
 
-@router.get("/tags/{name:path}", summary="Articles with a tag, co-occurring entities, speakers")
-def api_tag(db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return _json(found(queries.tag(db, name, offset, limit), f"tag {name!r}"))
+@router.get("/tags/{name:path}", responses=NOT_FOUND, summary="Articles with a tag, co-occurring entities, speakers")
+def api_tag(db: Db, name: str, offset: Offset = 0, limit: Limit = 50) -> queries.TopicPage:
+    return found(queries.tag(db, name, offset, limit), f"tag {name!r}")
 
 
 @router.get("/stories", summary="Stories, biggest first")
-def api_stories(db: Db, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    rows, page = queries.stories(db, offset, limit)
-    return {"stories": [asdict(s) for s in rows], "page": _page(page)}
+def api_stories(db: Db, offset: Offset = 0, limit: Limit = 50) -> queries.StoriesPage:
+    return queries.StoriesPage(*queries.stories(db, offset, limit))
 
 
-@router.get("/stories/{story_id}", summary="A story: member articles in time order, outlets, key quotes")
-def api_story(db: Db, story_id: str, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return _json(found(queries.story(db, story_id, offset, limit), f"story {story_id!r}"))
+@router.get("/stories/{story_id}", responses=NOT_FOUND,
+            summary="A story: member articles in time order, outlets, key quotes")
+def api_story(db: Db, story_id: str, offset: Offset = 0, limit: Limit = 50) -> queries.StoryPage:
+    return found(queries.story(db, story_id, offset, limit), f"story {story_id!r}")
 
 
 @router.get("/search", summary="Full-text search with filters and facet counts")
-def api_search(db: Db, filters: Filters, offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
-    return _json(search(db, filters, offset, limit))
+def api_search(db: Db, filters: Filters, offset: Offset = 0, limit: Limit = 20) -> SearchPage:
+    return search(db, filters, offset, limit)
 
 
 class ArticleIn(BaseModel):
     """One page to ingest: ``html`` or ``text``, with its URL and publication time when known."""
 
-    html: str | None = Field(None, description="The page as HTML.")
-    text: str | None = Field(None, description="The page as plain text (used when html is absent).")
+    # the schema says what the validator below checks: at least one of html/text, with some non-space in it
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("html", "text")]})
+
+    html: str | None = Field(None, max_length=MAX_CHARS, pattern=r"\S", description="The page as HTML.")
+    text: str | None = Field(None, max_length=MAX_CHARS, pattern=r"\S",
+                             description="The page as plain text (used when html is absent).")
     url: str | None = Field(None, max_length=2048)
     published: str | None = Field(None, max_length=64, description="ISO 8601 date or time.")
+
+    @model_validator(mode="after")
+    def _has_body(self) -> ArticleIn:
+        if not (self.html or self.text or "").strip():
+            raise ValueError("the body needs a non-empty 'html' or 'text'")
+        return self
+
+    def document(self) -> RawDocument:
+        """The page as a raw document; its ``source`` is the URL, else ``api:`` and a hash of the content."""
+        body = self.html or self.text or ""
+        kind = "html" if self.html else detect_kind(body)
+        source = self.url or "api:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+        return RawDocument(source, body, kind, url=self.url or None, published=self.published or None)
+
+
+class IngestReportOut(BaseModel):
+    """What the ingest did with the page (newsgraph's ``IngestReport.to_dict()``)."""
+
+    ingested: int
+    near_duplicates: int
+    duplicates: int
+    skipped: int
+    failed: list[dict[str, str]]
+    stories: int
+    seconds: float
+
+
+class IngestOut(BaseModel):
+    """The ids of the articles stored (empty when the page was already stored) and the ingest report."""
+
+    ids: list[str]
+    report: IngestReportOut
 
 
 def require_token(request: Request,
@@ -100,33 +146,34 @@ def require_token(request: Request,
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.post("/articles", status_code=201, dependencies=[Depends(require_token)],
+@router.post("/articles", status_code=201, dependencies=[Depends(require_token)], responses=WRITE_ERRORS,
              summary="Ingest one page (needs the bearer token)")
-def api_ingest(request: Request, page: ArticleIn) -> dict[str, Any]:
-    if not (page.html or page.text or "").strip():
-        raise HTTPException(422, "the body needs a non-empty 'html' or 'text'")
-    record = {k: v for k, v in page.model_dump().items() if v}
-    with request.app.state.write_lock:
-        return ingest_record(request.app.state.db_path, record, request.app.state.settings.ingest)
+def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
+    state = request.app.state
+    with state.write_lock:  # one writer; the pipeline is built on the first post and kept for the next ones
+        if state.pipeline is None:
+            options = state.settings.ingest
+            state.pipeline = Pipeline(options.analyze if options else AnalyzeOptions())
+        return IngestOut.model_validate(ingest_document(state.db_path, page.document(), state.settings.ingest,
+                                                        state.pipeline))
 
 
-def ingest_record(path: Path, record: dict[str, str], options: IngestOptions | None = None) -> dict[str, Any]:
-    """Ingest one JSON record (``html``/``text``, ``url``, ``published``) into the corpus at ``path`` through
-    newsgraph's ingest; returns the report and the ids of the articles it stored."""
-    from newsgraph.ingest import ingest  # the language pipeline loads only when a page is posted
+def ingest_document(path: Path, doc: RawDocument, options: IngestOptions | None = None,
+                    pipeline: Pipeline | None = None) -> dict[str, Any]:
+    """Ingest one page into the corpus at ``path`` through newsgraph's ingest; returns the report and the ids
+    of the articles it stored. A page that fails is a 422 naming the reason."""
+    from newsgraph.ingest import ingest_results  # loads the language tools: only when a page is posted
     from newsgraph.store import SQLiteStore
 
-    with tempfile.TemporaryDirectory(prefix="newsgraph-post-") as tmp:
-        src = Path(tmp) / "posted.json"
-        src.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        store = SQLiteStore(path)
-        try:
-            before = store.max_seq()
-            report = ingest([str(src)], store, options)
-        finally:
-            store.close()
+    store = SQLiteStore(path)
+    try:
+        before = store.max_seq()
+        report = ingest_results([ReadResult(doc.source, document=doc)], store, options, pipeline=pipeline)
+    finally:
+        store.close()
     if report.failed:
-        raise HTTPException(422, f"the page was not ingested: {report.failed[0][1]}")
+        raise invalid("body", "html" if doc.kind == "html" else "text",
+                      f"the page was not ingested: {report.failed[0][1]}")
     db = sqlite3.connect(path)
     try:
         ids = [str(r[0]) for r in db.execute("SELECT id FROM articles WHERE seq > ? ORDER BY seq", (before,))]

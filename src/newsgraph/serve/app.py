@@ -9,12 +9,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from newsgraph.serve import queries
+from newsgraph.serve.docs import DOCS_URL, install_docs
 from newsgraph.serve.search import FACETS, SearchFilters, SearchPage, search
 from newsgraph.serve.security import SecurityHeaders
 from newsgraph.store.sqlite import StoreError
@@ -78,16 +80,19 @@ def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> 
     path = db_path(store_url)
     queries.connect_readonly(path).close()
     app = FastAPI(title="newsgraph", summary="News corpus reader: articles, quotes, speakers, entities, stories.",
-                  version="1")
+                  version="1", docs_url=None, redoc_url=None)  # /docs is served offline by docs.py
     app.state.db_path = path
     app.state.settings = settings or ServeSettings()
     app.state.write_lock = threading.Lock()
+    app.state.pipeline = None  # built on the first POST /api/articles
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    docs_csp = install_docs(app)
     app.include_router(router)
     app.include_router(pages)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(SecurityHeaders, pages={DOCS_URL: docs_csp})
     return app
 
 
@@ -113,7 +118,10 @@ def page_limit(request: Request, limit: Annotated[int | None, Query(ge=1, descri
 Limit = Annotated[int, Depends(page_limit)]
 
 
-def found(value: Any, what: str) -> Any:
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
     if value is None:
         raise HTTPException(404, f"no {what} in this corpus")
     return value
@@ -158,12 +166,22 @@ def story_page(request: Request, db: Db, story_id: str, offset: Offset = 0, limi
     return render(request, "story.html", s=found(queries.story(db, story_id, offset, limit), f"story {story_id!r}"))
 
 
-def search_filters(q: str = "", speaker: str = "", entity: str = "", tag: str = "", outlet: str = "",
-                   date_from: str = "", date_to: str = "") -> SearchFilters:
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+Text = Annotated[str, Query(max_length=500)]
+Day = Annotated[str, Query(pattern=DATE_PATTERN + "|^$", description="YYYY-MM-DD, YYYY-MM or YYYY.")]
+
+
+def invalid(where: str, name: str, message: str) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own validation errors, so it matches the documented HTTPValidationError."""
+    return RequestValidationError([{"loc": [where, name], "msg": message, "type": "value_error"}])
+
+
+def search_filters(q: Text = "", speaker: Text = "", entity: Text = "", tag: Text = "", outlet: Text = "",
+                   date_from: Day = "", date_to: Day = "") -> SearchFilters:
     try:
         return SearchFilters(q, speaker, entity, tag, outlet, date_from, date_to)
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise invalid("query", "q", str(exc)) from exc
 
 
 Filters = Annotated[SearchFilters, Depends(search_filters)]
@@ -192,6 +210,21 @@ def search_page(request: Request, db: Db, filters: Filters, offset: Offset = 0, 
 async def http_error(request: Request, exc: Exception) -> Response:
     """JSON errors under /api (FastAPI's own handler), an HTML page elsewhere."""
     assert isinstance(exc, StarletteHTTPException)
-    if request.url.path.startswith(("/api/", "/docs", "/openapi")):
+    if _is_api(request):
         return await http_exception_handler(request, exc)
-    return render(request, "error.html", status=exc.status_code, message=str(exc.detail))
+    return render(request, "error.html", status=exc.status_code, code=exc.status_code, message=str(exc.detail))
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/docs", "/openapi"))
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's JSON 422 under /api; elsewhere the error page naming the first bad parameter."""
+    assert isinstance(exc, RequestValidationError)
+    if _is_api(request):
+        return await request_validation_exception_handler(request, exc)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ())[1:])
+    return render(request, "error.html", status=422, code=422,
+                  message=f"{where}: {first.get('msg', 'invalid request')}")

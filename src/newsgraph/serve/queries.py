@@ -60,10 +60,12 @@ class Page:
     offset: int
     limit: int
     total: int
+    # a field (not a property) so the API's JSON carries it; always computed from the others, whatever is passed
+    next_offset: int | None = None
 
-    @property
-    def next_offset(self) -> int | None:
-        return self.offset + self.limit if self.offset + self.limit < self.total else None
+    def __post_init__(self) -> None:
+        end = self.offset + self.limit
+        object.__setattr__(self, "next_offset", end if end < self.total else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +374,12 @@ def story(db: sqlite3.Connection, story_id: str, offset: int = 0, limit: int = 5
                                           str(row[10]))
     ranked = sorted(chosen, key=lambda n: (-per_speaker[n], n))[:quotes]
     return StoryPage(card, articles, outlets, [chosen[n] for n in ranked], Page(offset, limit, total))
+
+
+@dataclass(frozen=True, slots=True)
+class StoriesPage:
+    stories: list[StoryCard]
+    page: Page
 
 
 def stories(db: sqlite3.Connection, offset: int = 0, limit: int = 50) -> tuple[list[StoryCard], Page]:

@@ -14,13 +14,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-# FastAPI's /docs page loads Swagger UI from its CDN with an inline bootstrap script: that page alone gets a
-# policy allowing exactly that (it shows no article text).
-DOCS_CSP = ("default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'")
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
-
 BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -32,16 +25,17 @@ BASE_HEADERS = [
 
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response (a plain ASGI wrapper: cheaper per
-    request than Starlette's ``BaseHTTPMiddleware``)."""
+    request than Starlette's ``BaseHTTPMiddleware``); ``pages`` maps a path to its own policy."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, pages: dict[str, str] | None = None) -> None:
         self.app = app
+        self.pages = pages or {}  # a stricter-than-nothing policy of its own for a named page (the API docs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope.get("path") in DOCS_PATHS else CSP
+        csp = self.pages.get(scope.get("path", ""), CSP)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

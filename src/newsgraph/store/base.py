@@ -7,12 +7,15 @@ inside it see its own uncommitted writes, which is how a batch finds near-duplic
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from newsgraph.model import Article
+from newsgraph.errors import NewsgraphError
+from newsgraph.model import Article, Dateline, DateMention, Entity, Paragraph, Quote, Speaker
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +105,44 @@ class Store(Protocol):
     def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]: ...
     def stories(self) -> list[StoryRow]: ...
     def export_rows(self) -> Iterator[dict[str, Any]]: ...
+
+
+class StoreError(NewsgraphError):
+    """The corpus database cannot be opened, migrated or written as asked."""
+
+
+def date_window(published: str | None, days: float) -> tuple[str, str] | None:
+    """ISO bounds, as strings comparable with stored dates, ``days`` around ``published``; None if undated."""
+    if not published:
+        return None
+    try:
+        t = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    span = timedelta(days=days)
+    return (t - span).date().isoformat(), (t + span).date().isoformat() + "T99"
+
+
+def article_from_json(data: str) -> Article:
+    """Rebuild an ``Article`` from its stored JSON (``to_dict(with_text=True)``)."""
+    d = json.loads(data)
+    d["paragraphs"] = [Paragraph(**p) for p in d.get("paragraphs", [])]
+    d["dateline"] = Dateline(**d["dateline"]) if d.get("dateline") else None
+    d["quotes"] = [_quote(q) for q in d.get("quotes", [])]
+    d["entities"] = [Entity(**{**e, "mentions": [tuple(s) for s in e.get("mentions", [])]})
+                     for e in d.get("entities", [])]
+    d["dates"] = [DateMention(**{**m, "span": tuple(m["span"])}) for m in d.get("dates", [])]
+    for key in ("headline_span", "standfirst_span"):
+        d[key] = tuple(d[key]) if d.get(key) else None
+    return Article(**d)
+
+
+def _quote(q: dict[str, Any]) -> Quote:
+    sp = q["speaker"]
+    speaker = Speaker(**{**sp, "spans": [tuple(s) for s in sp.get("spans", [])]})
+    return Quote(**{**q, "speaker": speaker, "spans": [tuple(s) for s in q.get("spans", [])],
+                    "cue_spans": [tuple(s) for s in q.get("cue_spans", [])]})
+
+
+def article_json(article: Article) -> str:
+    return json.dumps(article.to_dict(with_text=True), ensure_ascii=False, sort_keys=True)

@@ -1,4 +1,5 @@
-"""Pick the store backend from a URL or path: ``sqlite:///path.db``, ``path.db`` (SQLite), more later."""
+"""Pick the store backend from a URL or path: ``sqlite:///path.db``, ``path.db`` (SQLite),
+``postgresql://user@host/db`` (PostgreSQL, with the ``postgres`` extra)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from newsgraph.store.base import Store
 from newsgraph.store.sqlite import SQLiteStore, StoreError
 
-SCHEMES = ("sqlite",)
+SCHEMES = ("sqlite", "postgresql")
 
 
 def open_store(url_or_path: str | Path) -> Store:
@@ -23,6 +24,17 @@ def open_store(url_or_path: str | Path) -> Store:
             raise StoreError(f"{text!r} names no file: write sqlite:///corpus.db or just corpus.db")
         return SQLiteStore(path)
     if scheme in ("postgres", "postgresql"):
-        raise StoreError(f"{text!r}: the PostgreSQL store is not written yet; use a SQLite file such as corpus.db")
+        return _postgres(text)
     raise StoreError(f"unknown store scheme {scheme!r} in {text!r}: use a file path (corpus.db) or one of "
                      f"{', '.join(s + '://' for s in SCHEMES)}")
+
+
+def _postgres(url: str) -> Store:
+    """The PostgreSQL store, imported only when asked for: its driver is the optional ``postgres`` extra."""
+    try:
+        from newsgraph.store.postgres import PostgresStore
+    except ImportError as exc:
+        if exc.name != "psycopg":
+            raise
+        raise StoreError("the PostgreSQL store needs the psycopg driver: pip install 'newsgraph[postgres]'") from exc
+    return PostgresStore(url)

@@ -11,22 +11,27 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from newsgraph.errors import NewsgraphError
-from newsgraph.model import Article, Dateline, DateMention, Entity, Paragraph, Quote, Speaker
-from newsgraph.store.base import ArticleRecord, ArticleSummary, QuoteRow, SearchHit, StoryRow
+from newsgraph.model import Article
+from newsgraph.store.base import (
+    ArticleRecord,
+    ArticleSummary,
+    QuoteRow,
+    SearchHit,
+    StoreError,
+    StoryRow,
+    article_from_json,
+    article_json,
+    date_window,
+)
 from newsgraph.store.sqlite_write import insert_article
 
 _SUMMARY = "id, url, headline, published, source"
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class StoreError(NewsgraphError):
-    """The corpus database cannot be opened, migrated or written as asked."""
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -253,7 +258,7 @@ class SQLiteStore:
             found.update((str(r[0]), None) for r in self._db.execute(sql, params))
         match = fts_any(terms)
         if match:
-            window = _window(published, window_days)
+            window = date_window(published, window_days)
             fts = ("SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? "
                    "AND a.id != ? {} ORDER BY f.rank LIMIT ?")
             if window is not None:
@@ -323,45 +328,8 @@ def _quote_fts(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _window(published: str | None, days: float) -> tuple[str, str] | None:
-    """ISO bounds, as strings comparable with stored dates, ``days`` around ``published``; None if undated."""
-    if not published:
-        return None
-    try:
-        t = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    span = timedelta(days=days)
-    return (t - span).date().isoformat(), (t + span).date().isoformat() + "T99"
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def article_from_json(data: str) -> Article:
-    """Rebuild an ``Article`` from its stored JSON (``to_dict(with_text=True)``)."""
-    d = json.loads(data)
-    d["paragraphs"] = [Paragraph(**p) for p in d.get("paragraphs", [])]
-    d["dateline"] = Dateline(**d["dateline"]) if d.get("dateline") else None
-    d["quotes"] = [_quote(q) for q in d.get("quotes", [])]
-    d["entities"] = [Entity(**{**e, "mentions": [tuple(s) for s in e.get("mentions", [])]})
-                     for e in d.get("entities", [])]
-    d["dates"] = [DateMention(**{**m, "span": tuple(m["span"])}) for m in d.get("dates", [])]
-    for key in ("headline_span", "standfirst_span"):
-        d[key] = tuple(d[key]) if d.get(key) else None
-    return Article(**d)
-
-
-def _quote(q: dict[str, Any]) -> Quote:
-    sp = q["speaker"]
-    speaker = Speaker(**{**sp, "spans": [tuple(s) for s in sp.get("spans", [])]})
-    return Quote(**{**q, "speaker": speaker, "spans": [tuple(s) for s in q.get("spans", [])],
-                    "cue_spans": [tuple(s) for s in q.get("cue_spans", [])]})
-
-
-def article_json(article: Article) -> str:
-    return json.dumps(article.to_dict(with_text=True), ensure_ascii=False, sort_keys=True)
 
 
 __all__ = ["SQLiteStore", "StoreError", "article_from_json", "article_json", "migrations"]

@@ -125,7 +125,9 @@ def _relative(text: str, anchor: date) -> tuple[Kind, str] | None:
         unit = m.group("unit")
         if n is None or n < 0 or unit not in {"day", "week", "month", "year"}:
             return None
-        d = anchor - relativedelta(**{unit + "s": n})
+        delta = {"day": relativedelta(days=n), "week": relativedelta(weeks=n), "month": relativedelta(months=n),
+                 "year": relativedelta(years=n)}[unit]
+        d = anchor - delta
         return ("year", str(d.year)) if unit == "year" else ("date", d.isoformat())
     return None
 

@@ -1,0 +1,344 @@
+"""The PostgreSQL store: the ``Store`` interface of the SQLite store, for a corpus shared by several processes.
+
+One connection per store. Each write is one explicit transaction that first takes a transaction-scoped
+advisory lock, so writers queue one at a time as under SQLite's ``BEGIN IMMEDIATE`` (readers never wait).
+The schema comes only from the named migrations in ``migrations_pg/`` (applied in name order under the same
+lock, each recorded in the ``migrations`` table). Every value reaches SQL as a parameter. Full-text search is
+PostgreSQL's own: a generated ``tsvector`` column with a GIN index, ``websearch_to_tsquery`` queries and
+``ts_headline`` snippets. Needs the ``postgres`` extra (psycopg 3).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg.abc import Buffer
+from psycopg.types.string import StrDumperUnknown
+
+from newsgraph.model import Article
+from newsgraph.store.base import (
+    ArticleRecord,
+    ArticleSummary,
+    QuoteRow,
+    SearchHit,
+    StoreError,
+    StoryRow,
+    article_from_json,
+    date_window,
+)
+from newsgraph.store.postgres_write import Conn, insert_article
+
+_SUMMARY = "a.id, a.url, a.headline, a.published, a.source"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_WRITER_LOCK = 0x6E657773  # pg_advisory_xact_lock key of the one writer ("news"); locks are per database
+_HEADLINE = "StartSel=[, StopSel=], MaxWords=12, MinWords=5, MaxFragments=1, FragmentDelimiter=…"
+_PAGE = 500
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(name, SQL) of every PostgreSQL migration shipped with newsgraph, in the order they apply; the names
+    match the SQLite migrations one for one."""
+    folder = resources.files("newsgraph.store") / "migrations_pg"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages and ``store.url``)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+class _NulFreeStr(StrDumperUnknown):
+    """PostgreSQL text cannot hold NUL, which SQLite and the JSON contract can: table columns get U+FFFD
+    instead, while ``data`` (JSON, where json.dumps escapes NUL as \\u0000) keeps the exact text."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(obj.replace("\x00", "\ufffd"))
+
+
+class PostgresStore:
+    """A corpus in one PostgreSQL database. Not thread-safe: one connection, owned by the opening thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = redact(url)
+        try:
+            self._db: Conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise StoreError(f"cannot connect to {self.url}: {reason}: check that the server runs and the URL's "
+                             "user, host, port and database (postgresql://user@host:5432/dbname)") from exc
+        self._db.adapters.register_dumper(str, _NulFreeStr)
+        self._in_tx = False
+        self.applied = self.migrate()
+
+    # -- schema --------------------------------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database lacks, each in its own transaction; return the names applied now."""
+        applied: list[str] = []
+        for name, sql in migrations():
+            try:
+                with self._db.transaction():
+                    self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITER_LOCK,))
+                    self._db.execute("CREATE TABLE IF NOT EXISTS migrations "
+                                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                    if self._db.execute("SELECT 1 FROM migrations WHERE name = %s", (name,)).fetchone():
+                        continue
+                    self._db.execute(sql.encode("utf-8"))  # a script without parameters: several statements
+                    self._db.execute("INSERT INTO migrations (name, applied_at) VALUES (%s, %s)", (name, _now()))
+            except psycopg.Error as exc:
+                raise StoreError(f"migration {name} failed on {self.url}: {str(exc).strip()}") from exc
+            applied.append(name)
+        return applied
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One explicit write transaction holding the writer lock; a second writer waits for it to finish."""
+        if self._in_tx:
+            raise StoreError("transactions do not nest: finish the open one before starting another")
+        self._in_tx = True
+        try:
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITER_LOCK,))
+                yield
+        finally:
+            self._in_tx = False
+
+    def _need_tx(self) -> None:
+        if not self._in_tx:
+            raise StoreError("writes must happen inside `with store.transaction():`")
+
+    # -- writes --------------------------------------------------------------------------------------------------
+    def add_article(self, record: ArticleRecord) -> None:
+        self._need_tx()
+        insert_article(self._db, record, _now())
+
+    def add_doc_freq(self, n_docs: int, terms: dict[str, int]) -> None:
+        self._need_tx()
+        with self._db.cursor() as cur:
+            cur.executemany("INSERT INTO doc_freq (term, df) VALUES (%s, %s) "
+                            "ON CONFLICT (term) DO UPDATE SET df = doc_freq.df + excluded.df", sorted(terms.items()))
+        n = int(self.get_state("doc_freq.n_docs") or 0)
+        self.set_state("doc_freq.n_docs", str(n + n_docs))
+
+    def add_links(self, article_id: str, links: Sequence[tuple[str, float]]) -> None:
+        self._need_tx()
+        with self._db.cursor() as cur:
+            cur.executemany("INSERT INTO similar_links (article_id, other_id, score) VALUES (%s, %s, %s) "
+                            "ON CONFLICT DO NOTHING", [(article_id, o, s) for o, s in links])
+
+    def set_state(self, name: str, value: str) -> None:
+        self._need_tx()
+        self._db.execute("INSERT INTO state (name, value) VALUES (%s, %s) "
+                         "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
+        """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
+        self._need_tx()
+        self._db.execute("DELETE FROM stories")
+        with self._db.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO stories (id, label, first, last, size, data) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(s.id, s.label, s.first, s.last, len(s.members),
+                  json.dumps({"id": s.id, "label": s.label, "first": s.first, "last": s.last,
+                              "members": [m.id for m in s.members]}, ensure_ascii=False)) for s in stories])
+            cur.execute("DELETE FROM story_members")
+            known = self.known_ids(members)
+            cur.executemany("INSERT INTO story_members (article_id, story_id) VALUES (%s, %s)",
+                            sorted((a, s) for a, s in members.items() if a in known))
+
+    # -- reads ---------------------------------------------------------------------------------------------------
+    def _column(self, sql: str, params: Any = None) -> list[str]:
+        return [str(r[0]) for r in self._db.execute(sql, params).fetchall()]
+
+    def known_ids(self, ids: Iterable[str]) -> set[str]:
+        return set(self._column("SELECT id FROM articles WHERE id = ANY(%s)", (list(dict.fromkeys(ids)),)))
+
+    def count(self) -> int:
+        return int(self._one("SELECT count(*) FROM articles"))
+
+    def _one(self, sql: str, params: Any = None) -> Any:
+        row = self._db.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def resolve(self, ref: str) -> str | None:
+        """The id of the article that ``ref`` names: its id, its URL or its source (file name)."""
+        for column in ("id", "url", "source"):  # fixed column names, never input
+            found = self._one(f"SELECT id FROM articles WHERE {column} = %s ORDER BY seq LIMIT 1", (ref,))
+            if found is not None:
+                return str(found)
+        return None
+
+    def get_state(self, name: str) -> str | None:
+        value = self._one("SELECT value FROM state WHERE name = %s", (name,))
+        return None if value is None else str(value)
+
+    def doc_freq(self) -> tuple[int, dict[str, int]]:
+        n = int(self.get_state("doc_freq.n_docs") or 0)
+        return n, {str(t): int(d) for t, d in self._db.execute("SELECT term, df FROM doc_freq").fetchall()}
+
+    def article(self, article_id: str) -> Article | None:
+        data = self._one("SELECT data FROM articles WHERE id = %s", (article_id,))
+        return None if data is None else article_from_json(data)
+
+    def summary(self, article_id: str) -> ArticleSummary | None:
+        return self.summaries([article_id]).get(article_id)
+
+    def summaries(self, ids: Sequence[str]) -> dict[str, ArticleSummary]:
+        rows = self._db.execute(f"SELECT {_SUMMARY} FROM articles a WHERE a.id = ANY(%s)", (list(ids),))
+        return {r[0]: ArticleSummary(*r) for r in rows.fetchall()}
+
+    def band_candidates(self, bands: Sequence[tuple[int, str]]) -> list[tuple[str, bytes]]:
+        """Articles sharing at least one LSH band with ``bands``, with their signatures (indexed lookups)."""
+        if not bands:
+            return []
+        rows = self._db.execute(
+            "SELECT DISTINCT s.article_id, s.signature FROM unnest(%s::integer[], %s::text[]) AS q (band, key) "
+            "JOIN near_dup_bands b ON b.band = q.band AND b.key = q.key "
+            "JOIN near_dup_signatures s ON s.article_id = b.article_id ORDER BY s.article_id",
+            ([b for b, _ in bands], [k for _, k in bands]))
+        return [(str(a), bytes(sig)) for a, sig in rows.fetchall()]
+
+    def group_of(self, article_id: str) -> str | None:
+        group = self._one("SELECT group_id FROM duplicate_members WHERE article_id = %s", (article_id,))
+        return None if group is None else str(group)
+
+    def original_of(self, article_id: str) -> str | None:
+        found = self._one("SELECT g.original_id FROM duplicate_members m JOIN duplicate_groups g "
+                          "ON g.id = m.group_id WHERE m.article_id = %s", (article_id,))
+        return None if found is None else str(found)
+
+    def features(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self._db.execute("SELECT article_id, data FROM features WHERE article_id = ANY(%s)", (list(ids),))
+        return {str(a): str(d) for a, d in rows.fetchall()}
+
+    def features_since(self, seq: int) -> Iterator[tuple[int, str]]:
+        """Features of the articles ingested after ``seq``, in ingest order (to replay a story checkpoint);
+        read a page at a time so the connection stays free between pages."""
+        while True:
+            rows = self._db.execute("SELECT a.seq, f.data FROM articles a JOIN features f ON f.article_id = a.id "
+                                    "WHERE a.seq > %s ORDER BY a.seq LIMIT %s", (seq, _PAGE)).fetchall()
+            for s, data in rows:
+                yield int(s), str(data)
+            if len(rows) < _PAGE:
+                return
+            seq = int(rows[-1][0])
+
+    def max_seq(self) -> int:
+        return int(self._one("SELECT coalesce(max(seq), 0) FROM articles"))
+
+    def similar_candidates(self, article_id: str, terms: Sequence[str], limit: int,
+                           published: str | None = None, window_days: float = 14.0) -> list[str]:
+        """Candidates for ``similar``: shared entities, shared LSH bands, same story, stored links (and their
+        links), and text search on the article's top ``terms`` (within ``window_days`` of ``published`` when it
+        is known, then anywhere); every source is an indexed query capped at ``limit``."""
+        p = {"id": article_id, "limit": limit}
+        queries = [
+            "SELECT m2.article_id FROM mentions m1 JOIN mentions m2 ON m2.entity_key = m1.entity_key "
+            "WHERE m1.article_id = %(id)s AND m2.article_id != %(id)s GROUP BY m2.article_id "
+            "ORDER BY count(*) DESC, m2.article_id LIMIT %(limit)s",
+            "SELECT DISTINCT b2.article_id FROM near_dup_bands b1 JOIN near_dup_bands b2 "
+            "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = %(id)s AND b2.article_id != %(id)s "
+            "LIMIT %(limit)s",
+            "SELECT s2.article_id FROM story_members s1 JOIN story_members s2 ON s2.story_id = s1.story_id "
+            "WHERE s1.article_id = %(id)s AND s2.article_id != %(id)s LIMIT %(limit)s",
+            "SELECT other_id FROM similar_links WHERE article_id = %(id)s UNION "
+            "SELECT article_id FROM similar_links WHERE other_id = %(id)s UNION "
+            "SELECT l2.other_id FROM similar_links l1 JOIN similar_links l2 ON l2.article_id = l1.other_id "
+            "WHERE l1.article_id = %(id)s AND l2.other_id != %(id)s",
+        ]
+        found: dict[str, None] = {}
+        for sql in queries:
+            found.update((a, None) for a in self._column(sql, p))
+        words = list(dict.fromkeys(w for t in terms for w in _WORD.findall(t)))
+        if words:
+            # websearch syntax: plain words joined by `or` match any of them, and no word is read as an operator
+            q = {**p, "q": " or ".join(words)}
+            text = ("SELECT a.id FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q "
+                    "AND a.id != %(id)s {} ORDER BY ts_rank(a.fts, q) DESC, a.seq LIMIT %(limit)s")
+            window = date_window(published, window_days)
+            if window is not None:
+                found.update((a, None) for a in self._column(
+                    text.format("AND a.published BETWEEN %(lo)s AND %(hi)s"), {**q, "lo": window[0], "hi": window[1]}))
+            found.update((a, None) for a in self._column(text.format(""), q))
+        return list(found)
+
+    def links(self, article_id: str) -> list[tuple[str, float]]:
+        rows = self._db.execute("SELECT other_id, score FROM similar_links WHERE article_id = %s "
+                                "ORDER BY score DESC, other_id", (article_id,))
+        return [(str(a), float(s)) for a, s in rows.fetchall()]
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search in web-search syntax ("a phrase", or, -word); it parses any input, so no query fails.
+        Snippets are made for the returned rows only."""
+        rows = self._db.execute(
+            "SELECT h.id, h.url, h.headline, h.published, h.source, ts_headline('english', h.body, h.q, %(opts)s), "
+            f"h.score FROM (SELECT {_SUMMARY}, a.body, q, ts_rank(a.fts, q) AS score, a.seq "
+            "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q "
+            "ORDER BY score DESC, a.seq LIMIT %(limit)s) h ORDER BY h.score DESC, h.seq",
+            {"q": query, "limit": limit, "opts": _HEADLINE})
+        return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows.fetchall()]
+
+    def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:
+        """Quotes whose resolved speaker is ``name`` (any case) or whose name ends with it ("Putin")."""
+        suffix = "% " + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            f"SELECT {_SUMMARY}, s.name, q.kind, q.text, q.cue "
+            "FROM quotes q JOIN speakers s ON s.id = q.speaker_id JOIN articles a ON a.id = q.article_id "
+            "WHERE lower(s.name) = lower(%(name)s) OR s.name ILIKE %(suffix)s "
+            "ORDER BY a.published NULLS FIRST, a.seq, q.n LIMIT %(limit)s",
+            {"name": name, "suffix": suffix, "limit": limit})
+        return [QuoteRow(ArticleSummary(*r[:5]), r[5], r[6], r[7], r[8]) for r in rows.fetchall()]
+
+    def stories(self) -> list[StoryRow]:
+        rows = self._db.execute("SELECT id, label, first, last FROM stories "
+                                "ORDER BY size DESC, first NULLS FIRST, id").fetchall()
+        members: dict[str, list[ArticleSummary]] = {r[0]: [] for r in rows}
+        for row in self._db.execute(f"SELECT m.story_id, {_SUMMARY} FROM story_members m "
+                                    "JOIN articles a ON a.id = m.article_id "
+                                    "ORDER BY a.published NULLS FIRST, a.seq").fetchall():
+            if row[0] in members:
+                members[row[0]].append(ArticleSummary(*row[1:]))
+        return [StoryRow(r[0], r[1], r[2], r[3], members[r[0]]) for r in rows]
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """One flat dict per article in ingest order: ids, url, headline, date, ranked tags, group and story;
+        read a page at a time so the connection stays free between pages."""
+        seq = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT a.seq, a.id, a.url, a.headline, a.published, a.source, a.language, a.body, a.stages, "
+                "(SELECT coalesce(json_agg(t.tag ORDER BY t.rank), '[]') FROM tags t WHERE t.article_id = a.id), "
+                "(SELECT g.original_id FROM duplicate_members m JOIN duplicate_groups g ON g.id = m.group_id "
+                " WHERE m.article_id = a.id), "
+                "(SELECT story_id FROM story_members s WHERE s.article_id = a.id) "
+                "FROM articles a WHERE a.seq > %s ORDER BY a.seq LIMIT %s", (seq, _PAGE)).fetchall()
+            for r in rows:
+                yield {"id": r[1], "url": r[2], "headline": r[3], "published": r[4], "source": r[5],
+                       "language": r[6], "tags": r[9], "original_id": r[10], "story_id": r[11],
+                       "stages": json.loads(r[8]), "body": r[7]}
+            if len(rows) < _PAGE:
+                return
+            seq = int(rows[-1][0])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+__all__ = ["PostgresStore", "migrations", "redact"]
