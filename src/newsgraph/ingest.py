@@ -108,6 +108,9 @@ def _read_file(path: str, max_bytes: int) -> Iterator[ReadResult | Skipped]:
     except OSError as exc:
         yield ReadResult(path, error=InputError(path, f"cannot read: {exc.strerror or exc}"))
         return
+    except EOFError:  # gzip raises it (not an OSError) for a file cut short
+        yield ReadResult(path, error=InputError(path, "truncated gzip file: download or copy it again"))
+        return
     yield from read_path(path, max_bytes=max_bytes)
 
 

@@ -16,6 +16,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".json", ".jsonl", 
 # Feeds and web archives, which ``newsgraph ingest`` reads, are inputs a directory walk takes as well.
 ARCHIVE_SUFFIXES = {".xml", ".rss", ".atom", ".warc", ".gz"}
 _WALKED = TEXT_SUFFIXES | ARCHIVE_SUFFIXES
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,16 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
 def _records(text: str, source: str) -> Iterator[ReadResult]:
     stripped = text.lstrip()
     lines: list[tuple[str, str]]
-    if stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped.strip()):
+    whole = stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped.strip())
+    if whole:
         try:
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield ReadResult(source, error=InputError(source, f"invalid JSON: {exc}"))
-            return
+            if "\n" not in stripped.strip():
+                yield ReadResult(source, error=InputError(source, f"invalid JSON: {exc}"))
+                return
+            whole = False  # several lines that are not one JSON document: JSONL, each line on its own
+    if whole:
         items = loaded if isinstance(loaded, list) else [loaded]
         lines = [(f"{source}#{i + 1}" if len(items) > 1 else source, json.dumps(item)) for i, item in
                  enumerate(items)]
@@ -96,7 +101,7 @@ def read_bytes(data: bytes, source: str, *, max_bytes: int) -> Iterator[ReadResu
     except InputError as exc:
         yield ReadResult(source, error=exc)
         return
-    if _looks_like_json(text):
+    if _looks_like_json(text) or source.lower().endswith(_JSON_SUFFIXES):  # a .jsonl's first line may be bad
         yield from _records(text, source)
         return
     yield ReadResult(source, document=RawDocument(source, text, detect_kind(text)))

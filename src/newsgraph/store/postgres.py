@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -40,6 +41,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _WRITER_LOCK = 0x6E657773  # pg_advisory_xact_lock key of the one writer ("news"); locks are per database
 _HEADLINE = "StartSel=[, StopSel=], MaxWords=12, MinWords=5, MaxFragments=1, FragmentDelimiter=…"
 _PAGE = 500
+# Surviving a server restart: psycopg does not reconnect by itself. When the connection is lost, the store
+# reconnects after each of these pauses in turn (about 24 s in all, then StoreError). Inside a write transaction
+# it begins a new one and replays the writes done so far (kept as closures in ``_journal``) before going on:
+# the lost transaction was rolled back by the server, and each write is deterministic (ids are content-derived).
+_BACKOFF = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -63,20 +69,97 @@ class _NulFreeStr(StrDumperUnknown):
         return super().dump(obj.replace("\x00", "\ufffd"))
 
 
+def _lost(db: Conn, exc: psycopg.OperationalError) -> bool:
+    """True when ``exc`` means the connection is gone (not a statement that failed on a live one)."""
+    shutdown = (psycopg.errors.AdminShutdown, psycopg.errors.CrashShutdown, psycopg.errors.CannotConnectNow)
+    return db.closed or db.broken or isinstance(exc, shutdown)
+
+
+class _Connection(psycopg.Connection[tuple[Any, ...]]):
+    """A connection whose statements outside a write are run again on a new connection when it is lost (reads:
+    every read method goes through ``execute``); writes are retried whole by ``PostgresStore._write``."""
+
+    owner: PostgresStore | None = None
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().execute(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            owner = self.owner
+            if owner is None or owner._writing or not _lost(self, exc):
+                raise
+            owner._recover(exc)
+            return owner._db.execute(*args, **kwargs)
+
+
 class PostgresStore:
     """A corpus in one PostgreSQL database. Not thread-safe: one connection, owned by the opening thread."""
 
     def __init__(self, url: str) -> None:
-        self.url = redact(url)
+        self.url, self._url = redact(url), url
         try:
-            self._db: Conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self._db: Conn = self._connect()
         except psycopg.Error as exc:
             reason = " ".join(str(exc).split())
             raise StoreError(f"cannot connect to {self.url}: {reason}: check that the server runs and the URL's "
                              "user, host, port and database (postgresql://user@host:5432/dbname)") from exc
-        self._db.adapters.register_dumper(str, _NulFreeStr)
         self._in_tx = False
+        self._writing = 0  # > 0 while a write runs: its statements are not retried one by one
+        self._journal: list[Callable[[], None]] = []  # the writes of the open transaction, to replay
+        self._journal_ids: list[str] = []  # the articles it adds, to tell whether a lost COMMIT landed
         self.applied = self.migrate()
+
+    def _connect(self) -> Conn:
+        db = _Connection.connect(self._url, autocommit=True, connect_timeout=10)
+        db.adapters.register_dumper(str, _NulFreeStr)
+        db.owner = self
+        return db
+
+    def _recover(self, exc: psycopg.OperationalError, *, replay: bool = True) -> None:
+        """Reconnect after a lost connection (bounded backoff); in a transaction, begin again and replay it."""
+        last: psycopg.OperationalError = exc
+        for pause in _BACKOFF:
+            time.sleep(pause)
+            try:
+                old, self._db = self._db, self._connect()
+                old.close()
+                if self._in_tx and replay:
+                    self._begin_and_replay()
+                return
+            except psycopg.OperationalError as again:
+                last = again
+        raise StoreError(f"lost the connection to {self.url} and could not get it back in {sum(_BACKOFF):g} s: "
+                         f"{' '.join(str(last).split())}: check that the server runs") from last
+
+    def _begin_and_replay(self) -> None:
+        self._writing += 1
+        try:
+            self._db.execute("BEGIN")
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITER_LOCK,))
+            for op in self._journal:
+                op()
+        finally:
+            self._writing -= 1
+
+    def _write(self, op: Callable[[], None]) -> None:
+        """Run one write of the open transaction; if the connection is lost, reconnect, replay and run it again."""
+        self._need_tx()
+        if self._writing:  # a write made by another write (add_doc_freq sets state): part of it
+            op()
+            return
+        for attempt in range(len(_BACKOFF) + 1):
+            self._writing += 1
+            try:
+                op()
+                break
+            except psycopg.OperationalError as exc:
+                if attempt == len(_BACKOFF) or not _lost(self._db, exc):
+                    raise
+                lost = exc
+            finally:
+                self._writing -= 1
+            self._recover(lost)
+        self._journal.append(op)
 
     # -- schema --------------------------------------------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -111,13 +194,45 @@ class PostgresStore:
         """One explicit write transaction holding the writer lock; a second writer waits for it to finish."""
         if self._in_tx:
             raise StoreError("transactions do not nest: finish the open one before starting another")
-        self._in_tx = True
+        self._in_tx, self._journal, self._journal_ids = True, [], []
         try:
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITER_LOCK,))
+            try:
+                self._begin_and_replay()
+            except psycopg.OperationalError as exc:
+                if not _lost(self._db, exc):
+                    raise
+                self._recover(exc)  # begins the transaction on the new connection
+            try:
                 yield
+            except BaseException:
+                if not (self._db.closed or self._db.broken):
+                    self._writing += 1  # never retried: there is nothing to roll back on a new connection
+                    try:
+                        self._db.execute("ROLLBACK")
+                    finally:
+                        self._writing -= 1
+                raise
+            self._commit()
         finally:
             self._in_tx = False
+            self._journal, self._journal_ids = [], []
+
+    def _commit(self) -> None:
+        for attempt in range(len(_BACKOFF) + 1):
+            self._writing += 1
+            try:
+                self._db.execute("COMMIT")
+                return
+            except psycopg.OperationalError as exc:
+                if attempt == len(_BACKOFF) or not _lost(self._db, exc):
+                    raise
+                lost = exc
+            finally:
+                self._writing -= 1
+            self._recover(lost, replay=False)
+            if self._journal_ids and self.known_ids(self._journal_ids[:1]):
+                return  # the COMMIT reached the server before the connection went
+            self._begin_and_replay()
 
     def _need_tx(self) -> None:
         if not self._in_tx:
@@ -125,11 +240,14 @@ class PostgresStore:
 
     # -- writes --------------------------------------------------------------------------------------------------
     def add_article(self, record: ArticleRecord) -> None:
-        self._need_tx()
-        insert_article(self._db, record, _now())
+        now = _now()
+        self._write(lambda: insert_article(self._db, record, now))
+        self._journal_ids.append(record.id)
 
     def add_doc_freq(self, n_docs: int, terms: dict[str, int]) -> None:
-        self._need_tx()
+        self._write(lambda: self._add_doc_freq(n_docs, terms))
+
+    def _add_doc_freq(self, n_docs: int, terms: dict[str, int]) -> None:
         with self._db.cursor() as cur:
             cur.executemany("INSERT INTO doc_freq (term, df) VALUES (%s, %s) "
                             "ON CONFLICT (term) DO UPDATE SET df = doc_freq.df + excluded.df", sorted(terms.items()))
@@ -137,19 +255,23 @@ class PostgresStore:
         self.set_state("doc_freq.n_docs", str(n + n_docs))
 
     def add_links(self, article_id: str, links: Sequence[tuple[str, float]]) -> None:
-        self._need_tx()
-        with self._db.cursor() as cur:
-            cur.executemany("INSERT INTO similar_links (article_id, other_id, score) VALUES (%s, %s, %s) "
-                            "ON CONFLICT DO NOTHING", [(article_id, o, s) for o, s in links])
+        def write() -> None:
+            with self._db.cursor() as cur:
+                cur.executemany("INSERT INTO similar_links (article_id, other_id, score) VALUES (%s, %s, %s) "
+                                "ON CONFLICT DO NOTHING", [(article_id, o, s) for o, s in links])
+        self._write(write)
 
     def set_state(self, name: str, value: str) -> None:
-        self._need_tx()
-        self._db.execute("INSERT INTO state (name, value) VALUES (%s, %s) "
-                         "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+        def write() -> None:
+            self._db.execute("INSERT INTO state (name, value) VALUES (%s, %s) "
+                             "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+        self._write(write)
 
     def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
         """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
-        self._need_tx()
+        self._write(lambda: self._replace_stories(stories, members))
+
+    def _replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
         self._db.execute("DELETE FROM stories")
         with self._db.cursor() as cur:
             cur.executemany(
