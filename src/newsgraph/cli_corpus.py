@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from newsgraph.corpus import ConnectOptions, Corpus
+from newsgraph.engines import EngineOptions, run_ingest
 from newsgraph.errors import NewsgraphError
 from newsgraph.export import export as export_rows
 from newsgraph.ingest import IngestOptions, IngestReport, Outcome
@@ -89,15 +90,22 @@ def ingest(
     batch: Annotated[int, typer.Option(help="Articles per analysis batch and per transaction.")] = 32,
     max_bytes: Annotated[int, typer.Option(help=SETTINGS["max_bytes"].help)] = int(SETTINGS["max_bytes"].default),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    engine: Annotated[str, typer.Option(help="local (in this process) or ray (a Ray Data pipeline: "
+                                             "pip install 'newsgraph[ray]').")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (auto, ray://host:10001); left out, "
+                                                     "--engine ray starts a local Ray instance.")] = None,
+    output: Annotated[str | None, typer.Option(help="parquet:DIR writes the analysed articles to Parquet for "
+                                                    "bulk load instead of the database.")] = None,
 ) -> None:
     """Ingest inputs into the corpus: analyse, store, find near-duplicates, connect. Rerunning is safe."""
-    store = _open(db)
     try:
         options = IngestOptions(analyze=_stage_options(stages), connect=ConnectOptions(features=connect),
                                 batch=batch, max_bytes=max_bytes)
+        engine_options = EngineOptions(engine, address, output=output)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from exc
+    store = _open(db) if output is None else None
     total = sum(1 for _ in expand_paths(sources))
     progress = Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
                         console=err, transient=True, disable=quiet)
@@ -109,12 +117,16 @@ def ingest(
             progress.update(task, completed=done, total=max(total, done))
 
         try:
-            report = ingest_sources(sources, store, options, advance)
+            if store is not None and engine_options == EngineOptions():
+                report = ingest_sources(sources, store, options, advance)
+            else:
+                report = run_ingest(sources, options, engine_options, store, advance)
         except NewsgraphError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(2) from exc
         finally:
-            store.close()
+            if store is not None:
+                store.close()
     if not quiet:
         _summary(report)
     raise typer.Exit(exit_code(report))

@@ -1,0 +1,248 @@
+"""Ingest with an engine: ``local`` runs the batch steps in this process; ``ray`` runs them as a Ray Data
+pipeline, on a local Ray instance or the cluster at ``address``:
+
+    read_binary_files(files) -> map_batches(explode)           read tasks: bytes -> input rows (JSONL, WARC, ...)
+        -> map_batches(Analyse, actor pool of ``workers``)     spaCy model and stages loaded once per actor
+        -> iter_batches on the driver -> StoreWriter | Parquet one transaction per batch, connected in order
+
+Files go through ``read_binary_files`` and the project's own readers rather than ``read_json``: a bad line
+must become one named error (``shard.jsonl:7``), not sink the shard, and WARC needs FastWARC anyway. Arrow
+undoes ``.gz`` compression on read (it goes by the suffix), so a ``.warc.gz`` arrives as a plain WARC.
+Anything that is not a readable file (a feed URL, ``-``, a missing path) is read on the driver by
+``ingest.iter_inputs``, so its error reads exactly as with ``ingest``. Order is preserved, so near-duplicates,
+stories and links come out as the local engine makes them.
+
+What stays serial on the driver: the store writes and the connect step (near-duplicates, features, tags,
+stories, links), which need every earlier article; see benchmarks/ray_scaling.py for what that costs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsgraph.engines.batches import (
+    INPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    Analyse,
+    ReportOnly,
+    Row,
+    StoreWriter,
+    explode,
+    input_row,
+)
+from newsgraph.errors import MissingExtra, NewsgraphError
+from newsgraph.ingest import IngestOptions, IngestReport, Progress, iter_inputs
+from newsgraph.read.sources import expand_paths
+from newsgraph.read.warc import GZIP_MAGIC, looks_like_warc
+from newsgraph.store.base import Store
+
+ENGINES = ("local", "ray")
+PARQUET = "parquet:"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """``engine``: local or ray. ``address``: a Ray cluster (``ray://host:10001``, ``auto``); left out, a local
+    Ray instance is started and stopped. ``workers``: analysis actors (default: one per cluster CPU).
+    ``output``: None writes to the store; ``parquet:DIR`` writes analysed articles to Parquet for bulk load."""
+
+    engine: str = "local"
+    address: str | None = None
+    workers: int | None = None
+    output: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine={self.engine!r}: use one of {', '.join(ENGINES)}")
+        if self.address is not None and self.engine != "ray":
+            raise ValueError(f"address={self.address!r} needs engine ray (add --engine ray)")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers={self.workers}: at least one analysis worker")
+        if self.output is not None and (not self.output.startswith(PARQUET) or not self.output[len(PARQUET):]):
+            raise ValueError(f"output={self.output!r}: write parquet:DIR (e.g. parquet:out/articles)")
+
+    @property
+    def parquet_dir(self) -> Path | None:
+        return None if self.output is None else Path(self.output[len(PARQUET):])
+
+
+def run_ingest(sources: Iterable[str], options: IngestOptions, engine: EngineOptions, store: Store | None = None,
+               progress: Progress | None = None) -> IngestReport:
+    """Ingest ``sources`` with ``engine`` into ``store`` (or Parquet files when ``engine.output`` says so).
+    Per-input errors land in the report, named as ``ingest`` names them; they never stop the run."""
+    start = time.perf_counter()
+    out_dir = engine.parquet_dir
+    if out_dir is None and store is None:
+        raise NewsgraphError("nowhere to write: give a store, or output='parquet:DIR'")
+    sink: StoreWriter | ReportOnly
+    sink = StoreWriter(store, options.connect, progress) if store is not None and out_dir is None else ReportOnly(
+        progress)
+    batches = _ray_batches(sources, options, engine) if engine.engine == "ray" else _local_batches(sources, options)
+    with _parquet_writer(out_dir) as write_parquet:
+        for rows in batches:
+            sink.write(rows)
+            write_parquet(rows)
+    report = sink.finish() if isinstance(sink, StoreWriter) else sink.report
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def load_parquet(directory: str | Path, store: Store, options: IngestOptions | None = None,
+                 progress: Progress | None = None) -> IngestReport:
+    """Bulk-load Parquet written by ``run_ingest(output='parquet:DIR')`` into ``store``: the driver pass that
+    writes and connects (near-duplicates, features, stories), one transaction per batch; reruns are no-ops."""
+    pq = _pyarrow_parquet()
+    options = options or IngestOptions()
+    start = time.perf_counter()
+    writer = StoreWriter(store, options.connect, progress)
+    for path in sorted(Path(directory).glob("*.parquet")):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=options.batch):
+            writer.write(batch.to_pylist())
+    report = writer.finish()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _local_batches(sources: Iterable[str], options: IngestOptions) -> Iterator[list[Row]]:
+    analyse: Analyse | None = None
+    pending: list[Row] = []
+    for item in iter_inputs(sources, max_bytes=options.max_bytes):
+        pending.append(input_row(item))
+        if len(pending) >= options.batch:
+            analyse = analyse or Analyse(options.analyze)
+            yield analyse(pending)
+            pending = []
+    if pending:
+        yield (analyse or Analyse(options.analyze))(pending)
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise MissingExtra("ray (needed for --engine ray)", "ray") from exc
+    return ray
+
+
+def _split(sources: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Readable regular files (read by Ray tasks) and everything else (read on the driver)."""
+    files: list[str] = []
+    others: list[str] = []
+    for path in expand_paths(sources):
+        is_file = not path.startswith(("http://", "https://")) and path != "-" and os.path.isfile(path)
+        (files if is_file and os.access(path, os.R_OK) and not _gzip_not_warc(path) else others).append(path)
+    return files, others
+
+
+def _gzip_not_warc(path: str) -> bool:
+    """A gzip file that is not a WARC: Arrow would decompress it on read (it goes by the suffix), hiding the
+    error ``ingest`` reports for it, so the driver reads it."""
+    try:
+        with open(path, "rb") as fh:
+            if not fh.read(2).startswith(GZIP_MAGIC):
+                return False
+        with gzip.open(path, "rb") as gz:
+            return not looks_like_warc(gz.read(64))
+    except (OSError, EOFError):
+        return True
+
+
+def _ray_batches(sources: Iterable[str], options: IngestOptions, engine: EngineOptions) -> Iterator[list[Row]]:
+    ray = _import_ray()
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=engine.address, include_dashboard=False, logging_level=logging.WARNING,
+                 log_to_driver=False)
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True  # the connect step's results depend on arrival order
+        ctx.enable_progress_bars = False
+        ds = _dataset(ray, sources, options)
+        if ds is None:
+            return
+        workers = engine.workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
+        analysed = ds.map_batches(_AnalyseTable, fn_constructor_kwargs={"options": options}, batch_size=options.batch,
+                                  compute=ray.data.ActorPoolStrategy(size=workers), batch_format="pyarrow", num_cpus=1)
+        for table in analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow"):
+            yield table.to_pylist()
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _dataset(ray: Any, sources: Iterable[str], options: IngestOptions) -> Any:
+    """The input rows as one dataset: driver-read inputs first, then the files, each in the order given."""
+    import pyarrow as pa
+
+    files, others = _split(sources)
+    parts = []
+    if others:
+        rows = [input_row(item) for item in iter_inputs(others, max_bytes=options.max_bytes)]
+        parts.append(ray.data.from_arrow(pa.Table.from_pylist(rows, schema=_schema(INPUT_COLUMNS))))
+    if files:
+        # num_cpus=0: reading is light next to the analysis, and actors holding every CPU must not starve it
+        parts.append(ray.data.read_binary_files(files, include_paths=True, override_num_blocks=len(files), num_cpus=0)
+                     .map_batches(_explode_table, fn_kwargs={"max_bytes": options.max_bytes}, batch_size=1,
+                                  batch_format="pyarrow", num_cpus=0))
+    if not parts:
+        return None
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+
+def _schema(columns: Iterable[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.string()) for c in columns])
+
+
+def _explode_table(table: Any, max_bytes: int) -> Any:
+    import pyarrow as pa
+
+    files = zip(table.column("path").to_pylist(), table.column("bytes").to_pylist(), strict=True)
+    return pa.Table.from_pylist(explode(files, max_bytes=max_bytes), schema=_schema(INPUT_COLUMNS))
+
+
+class _AnalyseTable:
+    """``Analyse`` on Arrow tables: the callable class Ray builds once per actor."""
+
+    def __init__(self, options: IngestOptions) -> None:
+        self.analyse = Analyse(options.analyze)
+
+    def __call__(self, table: Any) -> Any:
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(self.analyse(table.to_pylist()), schema=_schema(OUTPUT_COLUMNS))
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise MissingExtra("pyarrow (needed for Parquet output)", "parquet") from exc
+    return pq
+
+
+@contextmanager
+def _parquet_writer(directory: Path | None) -> Iterator[Callable[[list[Row]], None]]:
+    """A function writing the analysed rows of each batch to ``DIR/articles.parquet`` (one row group per
+    batch); a no-op when ``directory`` is None."""
+    if directory is None:
+        yield lambda rows: None
+        return
+    import pyarrow as pa
+
+    pq = _pyarrow_parquet()
+    directory.mkdir(parents=True, exist_ok=True)
+    schema = _schema(OUTPUT_COLUMNS)
+    with pq.ParquetWriter(str(directory / "articles.parquet"), schema) as writer:
+        yield lambda rows: writer.write_table(pa.Table.from_pylist([r for r in rows if r["status"] == "ok"],
+                                                                   schema=schema))
