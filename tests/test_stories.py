@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
-from newsgraph.connect.stories import ClusterOptions, StoryClusterer
+from newsgraph.connect.stories import STATE_VERSION, ClusterOptions, StoryClusterer, top_terms
 from newsgraph.evaluate.stories import adjusted_rand, bcubed, evaluate_stories, ndcg_at, pairwise_f1
 from newsgraph.model import Article, Quote, Speaker
 
@@ -85,6 +85,94 @@ def test_a_story_closes_after_the_window() -> None:
     fresh = StoryClusterer(ClusterOptions(window_days=14))
     first = fresh.add(feats[0])
     assert fresh.add(undated) == first  # no date: the time factor is neutral and no story is closed
+
+
+def synthetic_features(n: int, shuffle_tail: int = 0) -> list[ArticleFeatures]:
+    """Features of ``n`` synthetic dated articles in time order; the last ``shuffle_tail`` of them moved to
+    random earlier places (late arrivals), so some articles are older than the newest one seen."""
+    from corpus_gen import synthetic
+
+    recs = sorted(synthetic(n, seed=3), key=lambda r: r["published"])
+    rng = random.Random(5)
+    for rec in recs[n - shuffle_tail:]:
+        recs.remove(rec)
+        recs.insert(rng.randrange(len(recs)), rec)
+    df, out = DocFreq(), []
+    for i, rec in enumerate(recs):
+        article = Article(source=f"d{i}", text=rec["text"], headline=rec["text"].split("\n", 1)[0],
+                          published=rec["published"])
+        df.add(article_terms(article))
+        out.append(features(article.source, article, df))
+    return out
+
+
+class _NoWindowIndex(StoryClusterer):
+    """Every story stays in the active postings: each article is compared with all stories sharing a term."""
+
+    def _advance(self, day: int | None) -> None:
+        return None
+
+
+def test_the_time_window_index_changes_no_assignment() -> None:
+    feats = synthetic_features(500, shuffle_tail=60)
+    indexed, every = StoryClusterer(), _NoWindowIndex()
+    assert [indexed.add(f) for f in feats] == [every.add(f) for f in feats]
+    assert indexed._index.is_dormant, "the stream should put old stories to sleep, or this test tests nothing"
+    assert not every._index.is_dormant
+
+
+def test_a_late_article_still_finds_a_sleeping_story() -> None:
+    feats = stream_features()
+    clusterer = StoryClusterer()
+    quake = clusterer.add(feats[0])
+    later = ArticleFeatures.from_json(feats[1].to_json())  # another story, two months on
+    later.id, later.published = "later", "2024-05-05"
+    clusterer.add(later)
+    assert quake in clusterer._index.is_dormant
+    late = ArticleFeatures.from_json(feats[2].to_json())  # delivered late: dated the day after the first
+    late.id = "late"
+    assert clusterer.add(late) == quake
+    assert quake in clusterer._index.is_dormant  # still weeks behind the newest day: only late articles reach it
+
+
+def test_saved_state_is_the_whole_state_after_incremental_saves() -> None:
+    feats = synthetic_features(120)
+    kept = StoryClusterer()
+    for i, f in enumerate(feats):
+        kept.add(f)
+        if i % 25 == 0:
+            kept.to_json()  # keeps each story's JSON; later saves rewrite only the stories that changed
+    fresh = StoryClusterer()
+    for f in feats:
+        fresh.add(f)
+    assert json.loads(kept.to_json()) == json.loads(fresh.to_json())
+    assert json.loads(kept.to_json())["version"] == STATE_VERSION
+    reloaded = StoryClusterer.from_json(kept.to_json())
+    assert reloaded.to_json() == kept.to_json()
+
+
+def test_a_version_1_state_is_read_and_an_unknown_version_refused() -> None:
+    feats = synthetic_features(80)
+    whole = StoryClusterer()
+    expected = [whole.add(f) for f in feats]
+    first = StoryClusterer()
+    got = [first.add(f) for f in feats[:50]]
+    v1 = json.loads(first.to_json())
+    del v1["version"]  # version 1 had no version field and the same story fields
+    resumed = StoryClusterer.from_json(json.dumps(v1))
+    assert got + [resumed.add(f) for f in feats[50:]] == expected
+    v1["version"] = STATE_VERSION + 1
+    with pytest.raises(ValueError, match="upgrade newsgraph"):
+        StoryClusterer.from_json(json.dumps(v1))
+
+
+def test_top_terms_is_a_full_sort_on_weight_then_term() -> None:
+    rng = random.Random(11)
+    for size in (5, 40, 300, 1200):
+        weights = {f"t{i}": rng.choice([0.5, 0.25, rng.random()]) for i in range(size)}  # many ties
+        full = [t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))]
+        for k in (1, 40, 300):
+            assert top_terms(weights, k) == full[:k]
 
 
 def test_options_are_validated() -> None:

@@ -6,10 +6,17 @@ speakers and tags, and its time span. A new article is compared with the stories
 terms (an inverted index over each centroid's top terms keeps this sub-linear in the number of stories) and
 that are still open: a dated story whose last article is more than ``window_days`` before the new one is
 closed. The article joins the best story when ``similarity`` to its centroid reaches ``threshold``.
+
+Stories whose last day falls well behind the newest article go to a second, dormant index that only late or
+undated articles consult, so a time-ordered stream is compared with the stories of the last weeks; this skips
+only stories the window closes, so assignments are those of a lookup in one index of every story (tested).
+The state is saved as JSON (``STATE_VERSION``; version 1, without the field, is read as is); each story's JSON
+is kept between saves and rewritten only when the story changes.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections import Counter
@@ -17,11 +24,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from newsgraph.connect.features import ArticleFeatures
-from newsgraph.connect.similar import days_apart, similarity, to_date
+from newsgraph.connect.similar import similarity, to_date
 
 CENTROID_TERMS = 300
 INDEX_TERMS = 40
 QUERY_TERMS = 30
+STATE_VERSION = 2  # 1: no version field (same story fields)
 
 
 @dataclass
@@ -63,11 +71,15 @@ class _StoryState:
     label: str = ""
     label_score: float = -1.0
 
-    def centroid(self, options: ClusterOptions) -> ArticleFeatures:
-        top = sorted(self.sums.items(), key=lambda kv: (-kv[1], kv[0]))[:options.centroid_terms]
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    def ranked(self, k: int) -> list[str]:
+        """The ``k`` heaviest terms, by falling weight, ties by term."""
+        return top_terms(self.sums, k)
+
+    def centroid(self, options: ClusterOptions, ranked: list[str] | None = None) -> ArticleFeatures:
+        top = (ranked if ranked is not None else self.ranked(options.centroid_terms))[:options.centroid_terms]
+        norm = math.sqrt(sum(self.sums[t] * self.sums[t] for t in top)) or 1.0
         half = len(self.members) / 2
-        return ArticleFeatures(id=self.id, published=self.last, terms={t: w / norm for t, w in top},
+        return ArticleFeatures(id=self.id, published=self.last, terms={t: self.sums[t] / norm for t in top},
                                entities=[e for e, n in self.entities.items() if n >= half],
                                speakers=list(self.speakers), tags=[t for t, n in self.tags.items() if n >= half])
 
@@ -84,16 +96,93 @@ class _StoryState:
         if f.title and score > self.label_score:
             self.label, self.label_score = f.title, score
 
-
     def prune(self, keep: int) -> None:
         """Bound the memory of a long story: past 4x ``keep`` terms, keep the 2x ``keep`` heaviest."""
         if len(self.sums) > 4 * keep:
-            self.sums = dict(sorted(self.sums.items(), key=lambda kv: (-kv[1], kv[0]))[:2 * keep])
+            self.sums = {t: self.sums[t] for t in self.ranked(2 * keep)}
+
+    def to_json(self) -> str:
+        # Field by field: dataclasses.asdict deep-copies every value first, which made saving a large state slow.
+        return json.dumps({"id": self.id, "sums": self.sums, "members": self.members, "entities": self.entities,
+                           "speakers": self.speakers, "tags": self.tags, "first": self.first, "last": self.last,
+                           "label": self.label, "label_score": self.label_score}, ensure_ascii=False)
+
+
+def top_terms(weights: dict[str, float], k: int) -> list[str]:
+    """The ``k`` heaviest terms of ``weights`` by falling weight, ties by term (as a full sort on
+    ``(-weight, term)`` would give). A C-level sort of the bare weights finds the k-th weight first, so only
+    the terms at or above it are sorted on the slower tuple key: a story holds up to 4x ``centroid_terms``."""
+    if len(weights) > k:
+        cutoff = sorted(weights.values(), reverse=True)[k - 1]
+        chosen = sorted((-w, t) for t, w in weights.items() if w >= cutoff)
+    else:
+        chosen = sorted((-w, t) for t, w in weights.items())
+    return [t for _, t in chosen[:k]]
 
 
 def _day_key(value: str) -> str:
     d = to_date(value)
     return d.isoformat() if d else value
+
+
+def _day(value: str | None) -> int | None:
+    d = to_date(value)
+    return d.toordinal() if d else None
+
+
+class _TermIndex:
+    """Term -> ids of the stories with that term among their top ``INDEX_TERMS`` centroid terms.
+
+    Two postings maps: ``active`` holds the stories that may still take a new article; ``dormant`` those whose
+    last day is before ``watermark`` (a day number), which are closed for any article dated ``window_days``
+    or more after it. An article of such a date is looked up in ``active`` alone, so a long stream is compared
+    with the stories of the last weeks, not with all of them; an older or undated article looks in both."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, set[str]] = {}
+        self.dormant: dict[str, set[str]] = {}
+        self.terms: dict[str, list[str]] = {}
+        self.is_dormant: set[str] = set()
+        self.watermark: int | None = None
+
+    def put(self, sid: str, terms: list[str], last_day: int | None) -> None:
+        self.drop(sid)
+        dormant = last_day is not None and self.watermark is not None and last_day < self.watermark
+        postings = self.dormant if dormant else self.active
+        for t in terms:
+            postings.setdefault(t, set()).add(sid)
+        self.terms[sid] = terms
+        if dormant:
+            self.is_dormant.add(sid)
+
+    def drop(self, sid: str) -> None:
+        postings = self.dormant if sid in self.is_dormant else self.active
+        for t in self.terms.pop(sid, []):
+            ids = postings[t]
+            ids.discard(sid)
+            if not ids:
+                del postings[t]
+        self.is_dormant.discard(sid)
+
+    def sleep(self, sid: str) -> None:
+        """Move an active story to ``dormant`` (its last day fell below the watermark)."""
+        if sid in self.is_dormant or sid not in self.terms:
+            return
+        terms = self.terms[sid]
+        self.drop(sid)
+        for t in terms:
+            self.dormant.setdefault(t, set()).add(sid)
+        self.terms[sid] = terms
+        self.is_dormant.add(sid)
+
+    def lookup(self, terms: list[str], both: bool) -> set[str]:
+        found: set[str] = set()
+        for postings in (self.active, self.dormant) if both else (self.active,):
+            for t in terms:
+                ids = postings.get(t)
+                if ids:
+                    found |= ids
+        return found
 
 
 class StoryClusterer:
@@ -102,20 +191,24 @@ class StoryClusterer:
     def __init__(self, options: ClusterOptions | None = None) -> None:
         self.options = options or ClusterOptions()
         self._stories: dict[str, _StoryState] = {}
-        self._index: dict[str, set[str]] = {}
-        self._indexed: dict[str, list[str]] = {}
+        self._index = _TermIndex()
+        self._last_day: dict[str, int | None] = {}
+        self._expiry: list[tuple[int, int, str]] = []  # (last day, number, id) of dated stories; stale kept
+        self._newest: int | None = None  # the latest article day seen
         self._centroids: dict[str, ArticleFeatures] = {}  # cache, rebuilt when a story takes an article
+        self._saved: dict[str, str] = {}  # each story's JSON as last written, dropped when it changes
         self._next = 1
 
     def add(self, f: ArticleFeatures) -> str:
         """Put one article into a story and return the story's id (an existing one, or a new one)."""
+        day = _day(f.published)
+        self._advance(day)
         best_id, best = None, self.options.threshold
-        for sid in self._candidates(f):
-            state = self._stories[sid]
-            if self._closed(state, f):
+        for sid in self._candidates(f, day):
+            if self._closed(sid, day):
                 continue
             if sid not in self._centroids:
-                self._centroids[sid] = state.centroid(self.options)
+                self._centroids[sid] = self._stories[sid].centroid(self.options)
             score = similarity(f, self._centroids[sid])
             if score >= best:
                 best_id, best = sid, score
@@ -127,28 +220,44 @@ class StoryClusterer:
         state = self._stories[best_id]
         state.absorb(f, best)
         state.prune(self.options.centroid_terms)
-        self._centroids.pop(best_id, None)
-        self._reindex(state)
+        self._saved.pop(best_id, None)
+        ranked = state.ranked(max(self.options.centroid_terms, INDEX_TERMS))
+        self._centroids[best_id] = state.centroid(self.options, ranked)
+        self._reindex(state, ranked)
         return best_id
 
-    def _candidates(self, f: ArticleFeatures) -> list[str]:
-        top = sorted(f.terms, key=lambda t: -f.terms[t])[:QUERY_TERMS]
-        found: set[str] = set()
-        for t in top:
-            found |= self._index.get(t, set())
-        return sorted(found, key=lambda s: int(s[1:]))
+    def _candidates(self, f: ArticleFeatures, day: int | None) -> list[str]:
+        top = sorted(f.terms, key=f.terms.__getitem__, reverse=True)[:QUERY_TERMS]  # ties keep their order
+        mark = self._index.watermark
+        both = day is None or mark is None or day - self.options.window_days < mark
+        return sorted(self._index.lookup(top, both), key=lambda s: int(s[1:]))
 
-    def _closed(self, state: _StoryState, f: ArticleFeatures) -> bool:
-        gap = days_apart(state.last, f.published)
-        return gap is not None and gap > self.options.window_days and _day_key(f.published or "") > (state.last or "")
+    def _closed(self, sid: str, day: int | None) -> bool:
+        last = self._last_day[sid]
+        return day is not None and last is not None and day - last > self.options.window_days
 
-    def _reindex(self, state: _StoryState) -> None:
-        for t in self._indexed.get(state.id, []):
-            self._index[t].discard(state.id)
-        top = [t for t, _ in sorted(state.sums.items(), key=lambda kv: (-kv[1], kv[0]))[:INDEX_TERMS]]
-        for t in top:
-            self._index.setdefault(t, set()).add(state.id)
-        self._indexed[state.id] = top
+    def _advance(self, day: int | None) -> None:
+        """Raise the watermark with the newest day seen, a window behind the window (so an article up to
+        ``window_days`` late still looks in the active postings alone), and put the stories below it to sleep."""
+        if day is None or (self._newest is not None and day <= self._newest):
+            return
+        self._newest = day
+        mark = day - 2 * math.ceil(self.options.window_days)
+        if self._index.watermark is not None and mark <= self._index.watermark:
+            return
+        self._index.watermark = mark
+        while self._expiry and self._expiry[0][0] < mark:
+            last, _, sid = heapq.heappop(self._expiry)
+            if self._last_day.get(sid) == last:
+                self._index.sleep(sid)
+
+    def _reindex(self, state: _StoryState, ranked: list[str] | None = None) -> None:
+        last = _day(state.last)
+        if last is not None and last != self._last_day.get(state.id):
+            heapq.heappush(self._expiry, (last, int(state.id[1:]), state.id))
+        self._last_day[state.id] = last
+        top = (ranked if ranked is not None else state.ranked(INDEX_TERMS))[:INDEX_TERMS]
+        self._index.put(state.id, top, last)
 
     def stories(self) -> list[Story]:
         """Every story, largest first; ``speakers`` are the most quoted, at most five."""
@@ -162,20 +271,34 @@ class StoryClusterer:
         return {m: s.id for s in self._stories.values() for m in s.members}
 
     def to_json(self) -> str:
-        return json.dumps({"options": asdict(self.options), "next": self._next,
-                           "stories": [asdict(s) for s in self._stories.values()]}, ensure_ascii=False)
+        """The whole state (format ``STATE_VERSION``). Each story's JSON is kept from the last call and only the
+        stories that took an article since are written again, so a periodic checkpoint costs little more than
+        joining strings."""
+        for sid, state in self._stories.items():
+            if sid not in self._saved:
+                self._saved[sid] = state.to_json()
+        head = json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next})
+        return head[:-1] + ', "stories": [' + ", ".join(self._saved[sid] for sid in self._stories) + "]}"
 
     @classmethod
     def from_json(cls, s: str) -> StoryClusterer:
+        """Read a state written by ``to_json``: this version, or version 1 (no ``version`` field; same story
+        fields), which needs no migration beyond rebuilding the index."""
         data: Any = json.loads(s)
         if not isinstance(data, dict) or "stories" not in data:
             raise ValueError("StoryClusterer JSON must be an object with 'stories'; was it written by to_json()?")
+        version = data.get("version", 1)
+        if version not in (1, STATE_VERSION):
+            raise ValueError(f"StoryClusterer state version {version} is not known to this newsgraph (reads 1 to "
+                             f"{STATE_VERSION}): upgrade newsgraph, or rebuild the stories from the stored articles")
         clusterer = cls(ClusterOptions(**data.get("options", {})))
         clusterer._next = int(data.get("next", 1))
         for raw in data["stories"]:
             state = _StoryState(**raw)
             clusterer._stories[state.id] = state
             clusterer._reindex(state)
+        newest = max((d for d in clusterer._last_day.values() if d is not None), default=None)
+        clusterer._advance(newest)
         return clusterer
 
 
