@@ -107,10 +107,11 @@ def _token_at(doc: Any, pos: int) -> Any:
 def _transcripts(doc: Any, index: _Index, headline: CharRange | None) -> list[_Attr]:
     """Interview transcripts: a block opening with an upper-case name and a colon ("PENCE: Well, look, ...")."""
     out: list[_Attr] = []
+    text = doc.text  # spaCy rebuilds Doc.text on every access: read it once
     for b, (start, end) in enumerate(index.blocks):
-        m = _TRANSCRIPT.match(doc.text, start, end)
+        m = _TRANSCRIPT.match(text, start, end)
         if m is None:  # "Chris Matthews: Seriously, ...", and in a headline "Pat Caddell: Voters Worried ..."
-            m = _HEADLINE_SAYS.match(doc.text, start, end)
+            m = _HEADLINE_SAYS.match(text, start, end)
             last = _token_at(doc, m.end(1) - 1) if m else None
             kinds = ("PERSON", "ORG", "NORP", "GPE") if (start, end) == headline else ("PERSON",)
             if last is None or last.ent_type_ not in kinds:
@@ -125,8 +126,9 @@ def _transcripts(doc: Any, index: _Index, headline: CharRange | None) -> list[_A
 
 def _claim_dashes(doc: Any, index: _Index, attrs: list[_Attr]) -> None:
     """"..." ― Jane Doe: a quote signed with a dash and a name, no verb."""
+    text = doc.text  # spaCy rebuilds Doc.text on every access: read it once
     for r_i, reg in enumerate(index.regions):
-        m = _DASH.match(doc.text, reg.region.end, index.blocks[reg.block][1])
+        m = _DASH.match(text, reg.region.end, index.blocks[reg.block][1])
         if reg.owner is not None or m is None:
             continue
         dash = _token_at(doc, m.start(1))

@@ -224,6 +224,7 @@ def gender_of(entity: Entity, doc: Any, entities: list[Entity], regions: list[Sp
     for word in (entity.title or "").lower().replace("-", " ").split():
         votes[_gender_word(word)] += 3
     starts = sorted(s for e in entities if e.type == "PERSON" for s, _ in e.mentions)
+    text_len = len(doc.text)  # spaCy rebuilds Doc.text on every access: read it once
     for start, end in entity.mentions:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None:
@@ -232,7 +233,7 @@ def gender_of(entity: Entity, doc: Any, entities: list[Entity], regions: list[Sp
             votes[_gender_word(doc[span.start - 1].lower_.rstrip("."))] += 3
         if span.root.dep_ not in _SUBJ or inside_quotes(regions, start):
             continue
-        nxt = next((s for s in starts if s > start), len(doc.text))
+        nxt = next((s for s in starts if s > start), text_len)
         limit = span.sent.end if span.sent.end >= len(doc) else doc[span.sent.end].sent.end
         for tok in doc[span.end:limit]:
             if tok.idx >= nxt:
