@@ -60,6 +60,18 @@ class IngestReport:
     def ok(self) -> int:
         return self.ingested + self.duplicates
 
+    def record(self, outcome: Outcome, source: str, reason: str | None = None) -> None:
+        """Count one input's outcome (every engine reports through this)."""
+        if outcome == "failed":
+            self.failed.append((source, reason or "unknown"))
+        elif outcome == "skipped":
+            self.skipped.append((source, reason or ""))
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.ingested += 1
+            self.near_duplicates += outcome == "near_duplicate"
+
     def to_dict(self) -> dict[str, Any]:
         return {"ingested": self.ingested, "near_duplicates": self.near_duplicates, "duplicates": self.duplicates,
                 "skipped": len(self.skipped), "failed": [{"source": s, "reason": r} for s, r in self.failed],
@@ -135,15 +147,7 @@ class _Run:
         self.report = IngestReport()
 
     def _note(self, outcome: Outcome, source: str, reason: str | None = None) -> None:
-        if outcome == "failed":
-            self.report.failed.append((source, reason or "unknown"))
-        elif outcome == "skipped":
-            self.report.skipped.append((source, reason or ""))
-        elif outcome == "duplicate":
-            self.report.duplicates += 1
-        else:
-            self.report.ingested += 1
-            self.report.near_duplicates += outcome == "near_duplicate"
+        self.report.record(outcome, source, reason)
         self.progress(outcome, source)
 
     def chunk(self, items: list[ReadResult | Skipped]) -> None:

@@ -123,15 +123,7 @@ class StoreWriter:
         self.progress = progress or (lambda outcome, source: None)
 
     def note(self, outcome: Outcome, source: str, reason: str | None = None) -> None:
-        if outcome == "failed":
-            self.report.failed.append((source, reason or "unknown"))
-        elif outcome == "skipped":
-            self.report.skipped.append((source, reason or ""))
-        elif outcome == "duplicate":
-            self.report.duplicates += 1
-        else:
-            self.report.ingested += 1
-            self.report.near_duplicates += outcome == "near_duplicate"
+        self.report.record(outcome, source, reason)
         self.progress(outcome, source)
 
     def write(self, rows: Sequence[Row]) -> None:
