@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,10 @@ class PgServer:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    root = Path(tempfile.mkdtemp(prefix="newsgraph-pg-"))
+@contextmanager
+def throwaway_server(prefix: str = "newsgraph-pg-") -> Iterator[PgServer]:
+    """A PostgreSQL server in a temporary folder, stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     server = PgServer(root)
     try:
         server.start()
@@ -101,6 +103,12 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    with throwaway_server() as server:
+        yield server
 
 
 @pytest.fixture

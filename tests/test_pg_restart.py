@@ -8,10 +8,8 @@ the ingest's URL stays valid across the restart.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from corpus_gen import synthetic
-from pg_server import PgServer
+from pg_server import PgServer, throwaway_server
 from test_ingest import RUN, write_jsonl
 from test_ingest_postgres import _count, pg_dump
 
@@ -29,14 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def own_pg_server() -> Iterator[PgServer]:
     """A PostgreSQL server for one test, which the test may stop and start again."""
-    root = Path(tempfile.mkdtemp(prefix="newsgraph-pg-restart-"))
-    server = PgServer(root)
-    try:
-        server.start()
+    with throwaway_server("newsgraph-pg-restart-") as server:
         yield server
-        server.stop()
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _pg_ctl(server: PgServer, action: str) -> None:
