@@ -11,31 +11,33 @@ from typing import Any
 
 from psycopg import Connection
 
-from newsgraph.model import Article
-from newsgraph.store.base import ArticleRecord, StoreError
+from newsgraph.store.base import ArticleRecord, StoreError, article_json
+from newsgraph.store.rows import date_rows, entity_rows, mention_rows, paragraph_rows, quote_rows, tag_rows
 
 Conn = Connection[tuple[Any, ...]]
 
 
 def insert_article(db: Conn, rec: ArticleRecord, now: str) -> None:
     a = rec.article
-    data = json.dumps(a.to_dict(with_text=True), ensure_ascii=False, sort_keys=True)
+    data = article_json(a)
     db.execute(
         "INSERT INTO articles (seq, id, source, url, headline, published, language, body, stages, data, ingested_at) "
         "VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM articles), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (rec.id, a.source, a.url, a.headline, a.published, a.language, a.body,
          json.dumps(a.stages, sort_keys=True), data, now))
+    quotes = quote_rows(rec, lambda name, kind: _speaker_id(db, name, kind))
     with db.cursor() as cur:
         cur.executemany('INSERT INTO paragraphs (article_id, n, start, "end", text) VALUES (%s, %s, %s, %s, %s)',
-                        [(rec.id, n, p.start, p.end, p.text) for n, p in enumerate(a.paragraphs)])
-    _quotes(db, rec.id, a)
-    _entities(db, rec.id, a)
-    stage = a.stages.get("dates")
-    with db.cursor() as cur:
+                        paragraph_rows(rec))
+        cur.executemany('INSERT INTO quotes (article_id, n, kind, text, cue, speaker_id, speaker_mention, '
+                        'speaker_title, start, "end", stage) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)',
+                        quotes)
+        cur.executemany("INSERT INTO entities (key, name, type) VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING",
+                        entity_rows(rec))
+        cur.executemany("INSERT INTO mentions (article_id, entity_key, name, title, count, spans, stage) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s)", mention_rows(rec))
         cur.executemany('INSERT INTO dates (article_id, n, text, kind, value, start, "end", stage) '
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                        [(rec.id, n, d.text, d.kind, d.value, d.span[0], d.span[1], stage)
-                         for n, d in enumerate(a.dates)])
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", date_rows(rec))
     _near_dup(db, rec)
     _connect(db, rec)
 
@@ -47,30 +49,6 @@ def _speaker_id(db: Conn, name: str, kind: str | None) -> int:
     if row is None:  # cannot happen under the writer lock: inserted now or already there
         raise StoreError(f"speaker {name!r} was neither inserted nor found: is another writer bypassing the lock?")
     return int(row[0])
-
-
-def _quotes(db: Conn, article_id: str, a: Article) -> None:
-    stage = a.stages.get("quotes")
-    for n, q in enumerate(a.quotes):
-        sid = _speaker_id(db, q.speaker.name, q.speaker.type) if q.speaker.name else None
-        start = min((s[0] for s in q.spans), default=None)
-        end = max((s[1] for s in q.spans), default=None)
-        db.execute('INSERT INTO quotes (article_id, n, kind, text, cue, speaker_id, speaker_mention, speaker_title, '
-                   'start, "end", stage) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)',
-                   (article_id, n, q.kind, q.text, q.cue, sid, q.speaker.mention, q.speaker.title, start, end, stage))
-
-
-def _entities(db: Conn, article_id: str, a: Article) -> None:
-    stage = a.stages.get("entities")
-    rows: dict[str, tuple[object, ...]] = {}
-    for e in a.entities:  # an entity key appears once per article; keep the first should a stage repeat it
-        rows.setdefault(e.key, (article_id, e.key, e.name, e.title, len(e.mentions),
-                                json.dumps([list(s) for s in e.mentions]), stage))
-    with db.cursor() as cur:
-        cur.executemany("INSERT INTO entities (key, name, type) VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING",
-                        [(e.key, e.name, e.type) for e in a.entities])
-        cur.executemany("INSERT INTO mentions (article_id, entity_key, name, title, count, spans, stage) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s)", list(rows.values()))
 
 
 def _near_dup(db: Conn, rec: ArticleRecord) -> None:
@@ -103,8 +81,7 @@ def _connect(db: Conn, rec: ArticleRecord) -> None:
         db.execute("INSERT INTO features (article_id, data, stage) VALUES (%s, %s, %s)",
                    (rec.id, rec.features, rec.connect_stage or ""))
     with db.cursor() as cur:
-        cur.executemany("INSERT INTO tags (article_id, rank, tag, stage) VALUES (%s, %s, %s, %s)",
-                        [(rec.id, n, t, rec.connect_stage or "") for n, t in enumerate(rec.tags)])
+        cur.executemany("INSERT INTO tags (article_id, rank, tag, stage) VALUES (%s, %s, %s, %s)", tag_rows(rec))
     if rec.story_id is not None:
         db.execute("INSERT INTO story_members (article_id, story_id) VALUES (%s, %s) "
                    "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", (rec.id, rec.story_id))

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from newsgraph.model import Article
-from newsgraph.store.base import ArticleRecord
+from newsgraph.store.base import ArticleRecord, article_json
+from newsgraph.store.rows import date_rows, entity_rows, mention_rows, paragraph_rows, quote_rows, tag_rows
 
 
 def insert_article(db: sqlite3.Connection, rec: ArticleRecord, now: str) -> None:
     a = rec.article
-    data = json.dumps(a.to_dict(with_text=True), ensure_ascii=False, sort_keys=True)
+    data = article_json(a)
     body = a.body
     cur = db.execute(
         "INSERT INTO articles (id, source, url, headline, published, language, body, stages, data, ingested_at) "
@@ -23,13 +23,16 @@ def insert_article(db: sqlite3.Connection, rec: ArticleRecord, now: str) -> None
     seq = cur.lastrowid
     db.execute("INSERT INTO articles_fts (rowid, headline, body) VALUES (?, ?, ?)", (seq, a.headline or "", body))
     db.executemany('INSERT INTO paragraphs (article_id, n, start, "end", text) VALUES (?, ?, ?, ?, ?)',
-                   [(rec.id, n, p.start, p.end, p.text) for n, p in enumerate(a.paragraphs)])
-    _quotes(db, rec.id, a)
-    _entities(db, rec.id, a)
-    stage = a.stages.get("dates")
+                   paragraph_rows(rec))
+    db.executemany('INSERT INTO quotes (article_id, n, kind, text, cue, speaker_id, speaker_mention, speaker_title, '
+                   'start, "end", stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                   quote_rows(rec, lambda name, kind: _speaker_id(db, name, kind)))
+    db.executemany("INSERT INTO entities (key, name, type) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                   entity_rows(rec))
+    db.executemany("INSERT INTO mentions (article_id, entity_key, name, title, count, spans, stage) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", mention_rows(rec))
     db.executemany('INSERT INTO dates (article_id, n, text, kind, value, start, "end", stage) '
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [(rec.id, n, d.text, d.kind, d.value, d.span[0], d.span[1], stage) for n, d in enumerate(a.dates)])
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", date_rows(rec))
     _near_dup(db, rec)
     _connect(db, rec)
 
@@ -37,29 +40,6 @@ def insert_article(db: sqlite3.Connection, rec: ArticleRecord, now: str) -> None
 def _speaker_id(db: sqlite3.Connection, name: str, kind: str | None) -> int:
     db.execute("INSERT INTO speakers (name, type) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, kind))
     return int(db.execute("SELECT id FROM speakers WHERE name = ?", (name,)).fetchone()[0])
-
-
-def _quotes(db: sqlite3.Connection, article_id: str, a: Article) -> None:
-    stage = a.stages.get("quotes")
-    for n, q in enumerate(a.quotes):
-        sid = _speaker_id(db, q.speaker.name, q.speaker.type) if q.speaker.name else None
-        start = min((s[0] for s in q.spans), default=None)
-        end = max((s[1] for s in q.spans), default=None)
-        db.execute('INSERT INTO quotes (article_id, n, kind, text, cue, speaker_id, speaker_mention, speaker_title, '
-                   'start, "end", stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                   (article_id, n, q.kind, q.text, q.cue, sid, q.speaker.mention, q.speaker.title, start, end, stage))
-
-
-def _entities(db: sqlite3.Connection, article_id: str, a: Article) -> None:
-    stage = a.stages.get("entities")
-    db.executemany("INSERT INTO entities (key, name, type) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                   [(e.key, e.name, e.type) for e in a.entities])
-    rows: dict[str, tuple[object, ...]] = {}
-    for e in a.entities:  # an entity key appears once per article; keep the first should a stage repeat it
-        rows.setdefault(e.key, (article_id, e.key, e.name, e.title, len(e.mentions),
-                                json.dumps([list(s) for s in e.mentions]), stage))
-    db.executemany("INSERT INTO mentions (article_id, entity_key, name, title, count, spans, stage) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)", list(rows.values()))
 
 
 def _near_dup(db: sqlite3.Connection, rec: ArticleRecord) -> None:
@@ -88,8 +68,7 @@ def _connect(db: sqlite3.Connection, rec: ArticleRecord) -> None:
     if rec.features is not None:
         db.execute("INSERT INTO features (article_id, data, stage) VALUES (?, ?, ?)",
                    (rec.id, rec.features, rec.connect_stage or ""))
-    db.executemany("INSERT INTO tags (article_id, rank, tag, stage) VALUES (?, ?, ?, ?)",
-                   [(rec.id, n, t, rec.connect_stage or "") for n, t in enumerate(rec.tags)])
+    db.executemany("INSERT INTO tags (article_id, rank, tag, stage) VALUES (?, ?, ?, ?)", tag_rows(rec))
     if rec.story_id is not None:
         db.execute("INSERT INTO story_members (article_id, story_id) VALUES (?, ?) "
                    "ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id", (rec.id, rec.story_id))
