@@ -16,9 +16,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
-
-from spacy.lang.en.stop_words import STOP_WORDS  # a plain set: importing it loads no model
 
 from newsgraph.model import Article
 
@@ -28,7 +27,15 @@ _SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$|\n\s*$")
 _EXTRA_STOP = frozenset({"said", "says", "told", "year", "years", "percent", "mr", "mrs", "ms", "like", "just",
                          "new", "also", "according", "including", "people", "time", "day", "week", "month",
                          "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
-STOP = frozenset(STOP_WORDS) | _EXTRA_STOP
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words and our own; imported on first use, since importing spaCy costs ~0.5 s and
+    commands that never compare texts (``newsgraph analyze --no-nlp``) should not pay it."""
+    from spacy.lang.en.stop_words import STOP_WORDS  # a plain set: loads no model
+
+    return frozenset(STOP_WORDS) | _EXTRA_STOP
 NAME_BOOST = 1.6
 HEADLINE_BOOST = 1.5
 
@@ -110,10 +117,11 @@ def normalize(word: str) -> str:
 def content_words(text: str) -> list[tuple[str, bool]]:
     """(normalised word, looks like a name) for every content word; names are capitalised mid-sentence."""
     out: list[tuple[str, bool]] = []
+    stop = stop_words()
     for m in WORD.finditer(text):
         raw = m.group()
         word = normalize(raw)
-        if (len(word) < 2 and not word.isdigit()) or word in STOP:
+        if (len(word) < 2 and not word.isdigit()) or word in stop:
             continue
         at_start = m.start() == 0 or bool(_SENTENCE_END.search(text[max(0, m.start() - 3):m.start()]))
         out.append((word, raw[0].isupper() and not at_start))
