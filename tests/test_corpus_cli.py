@@ -48,6 +48,19 @@ def test_ingest_exit_codes_name_each_failure(tmp_path: Path) -> None:
     assert code == 2 and "unknown stage(s) nosuch" in err
 
 
+def test_ingest_names_skipped_inputs_and_caps_the_list(tmp_path: Path) -> None:
+    entry = "<entry><title>E{0}</title><id>urn:e{0}</id><updated>2024-05-20T10:00:00Z</updated></entry>"
+    feed = tmp_path / "empty.atom"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T'
+                    f'</title><id>urn:t</id>{"".join(entry.format(i) for i in range(25))}</feed>', encoding="utf-8")
+    code, _, err = run("ingest", "--db", str(tmp_path / "s.db"), "--stages", "none", str(feed))
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("skipped: ")]
+    assert lines[0].startswith(f"skipped: {feed}#1") and lines[0].endswith(": feed entry has no content or summary")
+    assert len(lines) == 21 and lines[-1] == "skipped: ... and 5 more"
+    assert "0 ingested (0 near-duplicates), 0 already stored, 25 skipped, 0 failed" in err
+
+
 def test_rerunning_ingest_reports_everything_as_already_stored(corpus: Path) -> None:
     before = canonical_dump(corpus)
     code, _, err = run("ingest", "--db", str(corpus), "--stages", "none", str(ARTICLES))

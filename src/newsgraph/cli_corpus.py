@@ -72,7 +72,14 @@ def exit_code(report: IngestReport) -> int:
     return 126 if report.ok == 0 else 1
 
 
+SKIPS_SHOWN = 20  # a directory of images would otherwise bury the errors under thousands of skip lines
+
+
 def _summary(report: IngestReport) -> None:
+    for source, reason in report.skipped[:SKIPS_SHOWN]:
+        err.print(f"skipped: {source}: {reason}", markup=False, highlight=False)
+    if len(report.skipped) > SKIPS_SHOWN:
+        err.print(f"skipped: ... and {len(report.skipped) - SKIPS_SHOWN} more", markup=False, highlight=False)
     for source, reason in report.failed:
         err.print(f"error: {source}: {reason}", markup=False, highlight=False)
     err.print(f"{report.ingested} ingested ({report.near_duplicates} near-duplicates), {report.duplicates} "
