@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from newsgraph.connect.features import DocFreq, article_terms
-from newsgraph.connect.tags import _load_nlp, guess_language, rank_tags
+from newsgraph.connect.tags import _load_nlp, guess_language, phrase_tags, rank_tags, stored_entities, word_stats
 from newsgraph.connect.taxonomy import region_of, topic_scores
 from newsgraph.evaluate.tags import evaluate_tags, exact_match, f1_at, lenient_match
 from newsgraph.model import Article, Entity
@@ -56,7 +56,7 @@ def test_tags_from_stored_entities_need_no_spacy() -> None:
     tags = rank_tags(article, k=10, nlp=object())  # an nlp that would fail if it were used
     assert tags[0] == "Vladimir Putin"  # most mentioned, and the headline names him ("Putin")
     assert {"Gaza", "Israel", "Hamas"} <= set(tags)
-    assert "Middle East" in tags
+    assert "Middle East" not in tags[:4]  # a region the text never names is a weak guess: never above the names
     assert len(tags) <= 10
 
 
@@ -80,6 +80,58 @@ def test_topics_and_regions() -> None:
     assert region_of("Israel") == "Middle East"
     assert region_of("France") == "Europe"
     assert region_of("Nowhere-on-earth") is None
+
+
+CASE_STUDY = (
+    "Doctors in Aberdeen describe a rare case of feather duvet lung. The man, who had slept under a feather duvet "
+    "for years, grew breathless. Tests showed hypersensitivity pneumonitis, an inflammation of the lungs. Feather "
+    "duvet lung is a form of hypersensitivity pneumonitis caused by the feathers in bedding. Once the feather "
+    "duvet was gone, he recovered. The doctors said the major thing was to ask about bedding."
+)
+
+
+def test_key_phrases_are_specific_noun_phrases_from_the_text() -> None:
+    phrases = [p for p, _ in phrase_tags(CASE_STUDY)]
+    assert {"feather duvet lung", "hypersensitivity pneumonitis"} <= set(phrases[:5])
+    assert "duvet lung" not in phrases  # never used apart from the longer phrase: left to it
+    assert not {"major", "major thing", "doctors said"} & set(phrases)  # common words, a verb at the end
+    assert all(p == p.lower() for p in phrases)  # names are the entities' job
+    stats = word_stats()
+    assert stats.n_docs > 1000 and stats.idf("pneumonitis") > stats.idf("doctor") > stats.idf("year")
+
+
+def test_stored_entity_names_are_cleaned_and_state_abbreviations_named() -> None:
+    ents = [Entity("org:beth-s-nhs", "Beth’s NHS", "ORG", mentions=[(0, 10)]),
+            Entity("x", "Jorja Smith\nMahalia", "PERSON", mentions=[(20, 40)]),
+            Entity("place:ill", "Ill.", "PLACE", mentions=[(50, 54)] * 3)]
+    article = Article("x", "CHARLESTON, Ill. (AP) - " + "The NHS dentist saw patients. " * 5, entities=ents)
+    assert [c.name for c in stored_entities(article)] == ["NHS", "Ill"]
+    tags = rank_tags(article, k=10, nlp=object())
+    assert "Illinois" in tags and "NHS" in tags and "Ill." not in tags
+
+
+def test_journalists_in_credit_lines_are_not_tags() -> None:
+    text = SEED_LIKE + "\n(Reporting by Jane Roe in Moscow; Editing by Max Poe)"
+    ents = [Entity("person:vladimir-putin", "Vladimir Putin", "PERSON", mentions=[(60, 74)] * 5),
+            Entity("person:jane-roe", "Jane Roe", "PERSON", mentions=[(len(SEED_LIKE) + 14, len(SEED_LIKE) + 22)]),
+            Entity("person:max-poe", "Max Poe", "PERSON", mentions=[(len(text) - 8, len(text) - 1)])]
+    tags = rank_tags(Article("seed", text, entities=ents), k=10, nlp=object())
+    assert "Vladimir Putin" in tags and not {"Jane Roe", "Max Poe"} & set(tags)
+
+
+def test_a_surname_alone_gets_the_full_name_the_reference_corpus_knows() -> None:
+    text = "Trump said on Monday he would appeal. Trump's lawyers filed the papers in New York."
+    ents = [Entity("person:trump", "Trump", "PERSON", mentions=[(0, 5), (38, 43)])]
+    assert rank_tags(Article("x", text, entities=ents), k=5, nlp=object())[0] == "Donald Trump"
+    assert "Khamenei" not in word_stats().people  # only people the corpus is sure of
+
+
+def test_a_weak_tail_is_cut() -> None:
+    ents = [Entity("person:vladimir-putin", "Vladimir Putin", "PERSON", mentions=[(60, 74)] * 12)]
+    ents += [Entity(f"org:o{i}", f"Org Number{'abcdefgh'[i]}", "ORG", mentions=[(300, 305)]) for i in range(8)]
+    tags = rank_tags(Article("seed", SEED_LIKE, entities=ents), k=10, nlp=object())
+    assert tags[0] == "Vladimir Putin"
+    assert 5 <= len(tags) < 10  # at least MIN_TAGS; the one-mention organisations far behind are not all listed
 
 
 def test_non_english_text_gets_key_terms_not_english_names() -> None:

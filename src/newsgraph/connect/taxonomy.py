@@ -14,7 +14,8 @@ from functools import lru_cache
 MIN_DENSITY = 0.012
 MIN_HITS = 3
 
-# topic -> (parent or "", cue words). Cue words are matched after ``features.normalize`` (plural folded).
+# topic -> (parent or "", cue words). Cue words are matched after ``features.normalize`` (plural folded). Words
+# every section uses ("data", "online", "user", "deal") are no cue: they tagged sports and politics stories.
 TOPICS: dict[str, tuple[str, str]] = {
     "Politics": ("", "election vote voter campaign senator congress parliament lawmaker democrat republican "
                      "minister government party legislation governor president candidate political politician "
@@ -23,14 +24,14 @@ TOPICS: dict[str, tuple[str, str]] = {
     "Diplomacy": ("Politics", "diplomat diplomatic embassy ambassador summit talk treaty envoy foreign ceasefire "
                               "negotiation sanction"),
     "Immigration": ("Politics", "immigration immigrant migrant border asylum deportation refugee visa citizenship"),
-    "Business": ("", "company business firm ceo revenue profit sale investor share market deal acquisition "
+    "Business": ("", "company business firm ceo revenue profit sale investor share market acquisition "
                      "earning customer industry executive startup corporate"),
     "Markets": ("Business", "stock share index investor trading trader bond yield market dow nasdaq price rally "
                             "futures"),
     "Economy": ("", "economy economic inflation gdp growth recession unemployment tariff trade interest rate "
                     "fiscal"),
-    "Technology": ("", "technology tech software app device digital internet computer online platform data "
-                       "smartphone user algorithm"),
+    "Technology": ("", "technology tech software app device digital internet computer smartphone algorithm "
+                       "gadget"),
     "Artificial intelligence": ("Technology", "ai chatbot chatgpt algorithm model openai machine learning"),
     "Video games": ("Technology", "gamer gaming console playstation xbox nintendo videogame"),
     "Science": ("", "scientist research researcher study experiment physics chemistry biology discovery "
@@ -71,6 +72,28 @@ TOPICS: dict[str, tuple[str, str]] = {
     "Personal finance": ("", "retirement saving pension mortgage budget debt credit loan invest"),
     "Weather": ("", "weather storm rain snow hurricane flood temperature forecast heat wind"),
     "Disasters": ("", "earthquake flood wildfire hurricane disaster tsunami evacuation rescue victim dead"),
+    "Trade": ("Economy", "trade tariff export import exporter importer wto protectionism"),
+    "Agriculture": ("", "farm farmer farming crop harvest agriculture agricultural livestock cattle grain"),
+    "Housing": ("", "housing home homeowner mortgage rent renter landlord tenant property"),
+    "Automotive": ("Business", "car automaker carmaker vehicle dealership dealer motorist suv"),
+    "Fashion": ("", "fashion designer clothing dress runway couture wardrobe outfit"),
+    "Royal family": ("", "royal king queen prince princess monarchy monarch palace throne duke duchess"),
+    "Social media": ("Technology", "instagram tiktok facebook twitter youtube influencer follower post viral"),
+    "Fitness": ("Health", "fitness exercise workout gym training muscle weight running"),
+    "Nutrition": ("Health", "nutrition diet dietary calorie protein vitamin eating nutrient meal food"),
+    "Physics": ("Science", "physics physicist particle quantum accelerator atom laser"),
+    "Chemistry": ("Science", "chemistry chemist chemical molecule compound crystal reaction"),
+    "Biology": ("Science", "biology biologist cell gene genetic dna organism immune protein"),
+    "Extremism": ("", "extremism extremist radical radicalisation radicalization far-right far-left hate"),
+    "Golf": ("Sport", "golf golfer pga birdie bogey putt fairway"),
+    "Cricket": ("Sport", "cricket wicket batsman batter bowler innings test"),
+    "Rugby": ("Sport", "rugby try scrum lineout fly-half"),
+    "Baseball": ("Sport", "baseball inning pitcher homer mlb bullpen"),
+    "Ice hockey": ("Sport", "hockey nhl puck goaltender overtime"),
+    "American football": ("Sport", "nfl quarterback touchdown yard linebacker receiver"),
+    "Swimming": ("Sport", "swim swimming swimmer pool stroke"),
+    "Cycling": ("Sport", "cycling cyclist bike peloton stage"),
+    "Boxing": ("Sport", "boxing boxer bout heavyweight knockout"),
 }
 
 # Regions newsrooms tag with; countries map to them by GeoNames continent, the Middle East by name.
@@ -115,6 +138,19 @@ def topic_scores(text: str) -> list[tuple[str, float]]:
         if parent:
             scores[parent] = max(scores.get(parent, 0.0), s)
     return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+# AP style's abbreviations of US state names, as datelines write them ("CHARLESTON, Ill."): a tag names the state.
+US_STATE_ABBREVIATIONS = {
+    "ala.": "Alabama", "ariz.": "Arizona", "ark.": "Arkansas", "calif.": "California", "colo.": "Colorado",
+    "conn.": "Connecticut", "del.": "Delaware", "fla.": "Florida", "ga.": "Georgia", "ill.": "Illinois",
+    "ind.": "Indiana", "kan.": "Kansas", "kans.": "Kansas", "ky.": "Kentucky", "la.": "Louisiana",
+    "md.": "Maryland", "mass.": "Massachusetts", "mich.": "Michigan", "minn.": "Minnesota", "miss.": "Mississippi",
+    "mo.": "Missouri", "mont.": "Montana", "neb.": "Nebraska", "nev.": "Nevada", "n.h.": "New Hampshire",
+    "n.j.": "New Jersey", "n.m.": "New Mexico", "n.y.": "New York", "n.c.": "North Carolina",
+    "n.d.": "North Dakota", "okla.": "Oklahoma", "ore.": "Oregon", "pa.": "Pennsylvania", "r.i.": "Rhode Island",
+    "s.c.": "South Carolina", "s.d.": "South Dakota", "tenn.": "Tennessee", "vt.": "Vermont", "va.": "Virginia",
+    "wash.": "Washington", "w.va.": "West Virginia", "wis.": "Wisconsin", "wyo.": "Wyoming"}
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,7 @@ class TagsReport:
     ours: TagScores
     yake: TagScores | None
     examples: list[tuple[str, list[str], list[str]]]  # (page id, gold, ours) for the first pages
+    gold_in_text: float = 0.0  # percent of the gold tags the page's text contains (the ceiling of extraction)
 
 
 def load_pages(root: Path) -> list[TaggedPage]:
@@ -71,6 +72,12 @@ def lenient_match(a: str, b: str) -> bool:
         return False
     short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
     return re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long) is not None
+
+
+def in_text(tag: str, text: str) -> bool:
+    """The tag occurs in the text as whole words (case-insensitive, hyphens read as spaces)."""
+    key = _key(tag)
+    return bool(key) and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", _key(text)) is not None
 
 
 def f1_at(predicted: Sequence[str], gold: Sequence[str], k: int, match: Callable[[str, str], bool]) -> float:
@@ -134,13 +141,16 @@ def evaluate_tags(root: Path, nlp: Any = None, with_yake: bool = True, limit: in
     ours = [rank_tags(a, df, k=10, nlp=nlp) for a in articles]
     golds = [p.tags for p in pages]
     yake = score([yake_tags(p.text) for p in pages], golds) if with_yake else None
-    return TagsReport(len(pages), score(ours, golds), yake, [(p.id, p.tags, t) for p, t in zip(pages, ours,
-                                                                                                strict=True)])
+    found = sum(in_text(t, p.text) for p in pages for t in p.tags)
+    examples = [(p.id, p.tags, t) for p, t in zip(pages, ours, strict=True)]
+    return TagsReport(len(pages), score(ours, golds), yake, examples,
+                      gold_in_text=100 * found / max(1, sum(len(p.tags) for p in pages)))
 
 
 def report_text(report: TagsReport) -> str:
     """The scores as a plain-text table, newsgraph beside YAKE."""
-    lines = [f"editor tags: {report.pages} pages; F1 x 100, per page then averaged",
+    lines = [f"editor tags: {report.pages} pages; F1 x 100, per page then averaged; "
+             f"{report.gold_in_text:.0f}% of the gold tags occur in the text",
              f"{'system':<12}{'F1@5 exact':>12}{'F1@10 exact':>13}{'F1@5 lenient':>14}{'F1@10 lenient':>15}"]
     rows = [("newsgraph", report.ours)] + ([("yake", report.yake)] if report.yake else [])
     for name, s in rows:
@@ -150,5 +160,5 @@ def report_text(report: TagsReport) -> str:
 
 
 def report_dict(report: TagsReport) -> dict[str, Any]:
-    return {"pages": report.pages, "newsgraph": asdict(report.ours),
+    return {"pages": report.pages, "gold_in_text": round(report.gold_in_text, 1), "newsgraph": asdict(report.ours),
             "yake": asdict(report.yake) if report.yake else None}
