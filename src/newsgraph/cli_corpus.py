@@ -103,12 +103,14 @@ def ingest(
                                                      "--engine ray starts a local Ray instance.")] = None,
     output: Annotated[str | None, typer.Option(help="parquet:DIR writes the analysed articles to Parquet for "
                                                     "bulk load instead of the database.")] = None,
+    retries: Annotated[int, typer.Option(help="With --engine ray: how many more times a batch runs when the "
+                                              "worker running it dies (0: stop at the first death).")] = 3,
 ) -> None:
     """Ingest inputs into the corpus: analyse, store, find near-duplicates, connect. Rerunning is safe."""
     try:
         options = IngestOptions(analyze=_stage_options(stages), connect=ConnectOptions(features=connect),
                                 batch=batch, max_bytes=max_bytes)
-        engine_options = EngineOptions(engine, address, output=output)
+        engine_options = EngineOptions(engine, address, output=output, retries=retries)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from exc
@@ -124,7 +126,7 @@ def ingest(
             progress.update(task, completed=done, total=max(total, done))
 
         try:
-            if store is not None and engine_options == EngineOptions():
+            if store is not None and engine_options.engine == "local" and engine_options.output is None:
                 report = ingest_sources(sources, store, options, advance)
             else:
                 report = run_ingest(sources, options, engine_options, store, advance)

@@ -14,15 +14,24 @@ stories and links come out as the local engine makes them.
 
 What stays serial on the driver: the store writes and the connect step (near-duplicates, features, tags,
 stories, links), which need every earlier article; see benchmarks/ray_scaling.py for what that costs.
+
+When a worker dies (SIGKILL, the out-of-memory killer, a lost node), Ray restarts the analysis actor (no limit:
+the pool keeps its size over a long run) and runs the lost batch again, up to ``retries`` times per batch (the
+parsing of a file likewise; reading its bytes is retried until done). Nothing is written twice: the driver
+writes each batch once, when its result arrives, and a rerun skips stored ids. A batch that kills its worker
+every time fails the run after ``retries + 1`` attempts with a ``NewsgraphError`` saying so, instead of looping
+forever; the batches written before it stay committed, so rerunning the command finishes the job.
 """
 
 from __future__ import annotations
 
+import gc
 import gzip
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +61,14 @@ PARQUET = "parquet:"
 class EngineOptions:
     """``engine``: local or ray. ``address``: a Ray cluster (``ray://host:10001``, ``auto``); left out, a local
     Ray instance is started and stopped. ``workers``: analysis actors (default: one per cluster CPU).
-    ``output``: None writes to the store; ``parquet:DIR`` writes analysed articles to Parquet for bulk load."""
+    ``output``: None writes to the store; ``parquet:DIR`` writes analysed articles to Parquet for bulk load.
+    ``retries``: how many more times a batch or file read runs when the worker running it dies."""
 
     engine: str = "local"
     address: str | None = None
     workers: int | None = None
     output: str | None = None
+    retries: int = 3
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -66,6 +77,8 @@ class EngineOptions:
             raise ValueError(f"address={self.address!r} needs engine ray (add --engine ray)")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers={self.workers}: at least one analysis worker")
+        if self.retries < 0:
+            raise ValueError(f"retries={self.retries}: give 0 (fail on the first worker death) or more")
         if self.output is not None and (not self.output.startswith(PARQUET) or not self.output[len(PARQUET):]):
             raise ValueError(f"output={self.output!r}: write parquet:DIR (e.g. parquet:out/articles)")
 
@@ -166,20 +179,73 @@ def _ray_batches(sources: Iterable[str], options: IngestOptions, engine: EngineO
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the connect step's results depend on arrival order
         ctx.enable_progress_bars = False
-        ds = _dataset(ray, sources, options)
-        if ds is None:
-            return
-        workers = engine.workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
-        analysed = ds.map_batches(_AnalyseTable, fn_constructor_kwargs={"options": options}, batch_size=options.batch,
-                                  compute=ray.data.ActorPoolStrategy(size=workers), batch_format="pyarrow", num_cpus=1)
-        for table in analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow"):
-            yield table.to_pylist()
+        failure = yield from _analysed(ray, sources, options, engine)
     finally:
         if started:
             ray.shutdown()
+    if failure is not None:
+        # Ray Data does not kill a failed pipeline's actors: they go, with the CPUs they hold, when their handles
+        # are collected. The error keeps no reference to the pipeline, and collecting now frees them for a rerun
+        # in this process (a notebook, a service), which would otherwise wait for CPUs that never come.
+        gc.collect()
+        raise NewsgraphError(failure)
 
 
-def _dataset(ray: Any, sources: Iterable[str], options: IngestOptions) -> Any:
+def _analysed(ray: Any, sources: Iterable[str], options: IngestOptions,
+              engine: EngineOptions) -> Generator[list[Row], None, str | None]:
+    """The analysed batches, in order; returns what went wrong when the pipeline fails (None when it ends)."""
+    ds = _dataset(ray, sources, options, engine.retries)
+    if ds is None:
+        return None
+    workers = engine.workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
+    # Ray Data's defaults retry a lost actor task forever; a batch that kills its worker every time (a document
+    # that crashes a native library, memory it cannot get) would then hang the ingest.
+    with _remote_args():
+        analysed = ds.map_batches(_AnalyseTable, fn_constructor_kwargs={"options": options}, batch_size=options.batch,
+                                  compute=ray.data.ActorPoolStrategy(size=workers), batch_format="pyarrow", num_cpus=1,
+                                  max_restarts=-1, max_task_retries=engine.retries)
+    try:
+        for table in analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow"):
+            yield table.to_pylist()
+    except ray.exceptions.RayError as exc:
+        return _failure(exc, engine.retries)
+    return None
+
+
+def _failure(exc: BaseException, retries: int) -> str:
+    """What a failed Ray pipeline means for the user: the cause, what is kept, and the fix."""
+    from ray import exceptions as rx
+
+    died = _cause(exc, (rx.RayActorError, rx.WorkerCrashedError, rx.OutOfMemoryError, rx.NodeDiedError,
+                        rx.ObjectLostError))
+    if died is None:
+        return (f"the Ray pipeline failed: {_first_line(exc)}. The batches written before it are stored: fix the "
+                "cause and rerun the same command (stored articles are skipped)")
+    return (f"a Ray worker died while working on a batch, which has no retries left (retries={retries}): "
+            f"{type(died).__name__}: {_first_line(died)}. The batches written before it are stored: rerun the "
+            "same command to add the rest (stored articles are skipped). If workers keep dying on one batch, "
+            "ingest its inputs with --engine local to find the one at fault; if they run out of memory, give "
+            "them more or lower --batch")
+
+
+def _cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of ``kinds`` in the chain of causes of ``exc`` (Ray Data wraps what it raises)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kinds):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300].rstrip(".") if text else type(exc).__name__
+
+
+def _dataset(ray: Any, sources: Iterable[str], options: IngestOptions, retries: int) -> Any:
     """The input rows as one dataset: driver-read inputs first, then the files, each in the order given."""
     import pyarrow as pa
 
@@ -190,12 +256,23 @@ def _dataset(ray: Any, sources: Iterable[str], options: IngestOptions) -> Any:
         parts.append(ray.data.from_arrow(pa.Table.from_pylist(rows, schema=_schema(INPUT_COLUMNS))))
     if files:
         # num_cpus=0: reading is light next to the analysis, and actors holding every CPU must not starve it
-        parts.append(ray.data.read_binary_files(files, include_paths=True, override_num_blocks=len(files), num_cpus=0)
-                     .map_batches(_explode_table, fn_kwargs={"max_bytes": options.max_bytes}, batch_size=1,
-                                  batch_format="pyarrow", num_cpus=0))
+        # The byte reads keep Ray's retry-until-done: reading bytes does not crash a worker, parsing them may.
+        read = ray.data.read_binary_files(files, include_paths=True, override_num_blocks=len(files), num_cpus=0)
+        with _remote_args():
+            parts.append(read.map_batches(_explode_table, fn_kwargs={"max_bytes": options.max_bytes}, batch_size=1,
+                                          batch_format="pyarrow", num_cpus=0, max_retries=retries))
     if not parts:
         return None
     return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+
+@contextmanager
+def _remote_args() -> Iterator[None]:
+    """Ray 2.60 deprecates ``map_batches(**ray_remote_args)`` (gone in 2.64, ray-project/ray#65228) but names
+    no parameter for the retry settings yet, so they still go that way; the warning is for us, not the user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        yield
 
 
 def _schema(columns: Iterable[str]) -> Any:
