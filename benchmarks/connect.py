@@ -9,8 +9,9 @@ benchmarks/ingest.py feeds them). At each size N it prints:
 - features: ms per article (``article_terms`` + ``DocFreq.add`` + ``features``);
 - add: ms per ``StoryClusterer.add`` over the articles since the previous size, and the number of stories;
   beside it ``v1 ms``, the first version's ``add`` (``ReferenceClusterer`` below: every story sharing a top term
-  is a candidate, open or not; two tuple-key sorts of a story's terms per add) on the same features, with the
-  ratio v1 / ours and whether both put every article in the same story (they should: ``same``);
+  is a candidate, open or not; two tuple-key sorts of a story's terms per add; the year test without a cache) on
+  the same features, with the ratio v1 / ours and whether both put every article in the same story (they
+  should: ``same``);
 - rank_similar: ms per query (top 10 out of N), 50 queries; beside it scikit-learn's TF-IDF + ``linear_kernel``
   + ``argpartition`` for the same queries (vectorizer fitted on the N texts, fit time shown apart): the ratio
   is ours / scikit-learn;
@@ -41,7 +42,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from corpus_gen import synthetic
 from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
 from newsgraph.connect.similar import days_apart, rank_similar, similarity
-from newsgraph.connect.stories import INDEX_TERMS, QUERY_TERMS, StoryClusterer, _day_key, _StoryState
+from newsgraph.connect.stories import (
+    INDEX_TERMS,
+    QUERY_TERMS,
+    StoryClusterer,
+    _day_key,
+    _StoryState,
+    year_conflict,
+    years,
+)
 from newsgraph.model import Article
 
 QUERIES = 50
@@ -71,6 +80,8 @@ class ReferenceClusterer:
                 ranked = [t for t, _ in sorted(state.sums.items(), key=lambda kv: (-kv[1], kv[0]))]
                 c._centroids[sid] = state.centroid(opts, ranked[:opts.centroid_terms])
             score = similarity(f, c._centroids[sid])
+            if opts.year_penalty and year_conflict(years(f.terms), years(state.sums)):
+                score -= opts.year_penalty  # the year test, as ours (uncached), so the stories stay comparable
             if score >= best:
                 best_id, best = sid, score
         if best_id is None:

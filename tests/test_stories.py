@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
-from newsgraph.connect.stories import STATE_VERSION, ClusterOptions, StoryClusterer, top_terms
+from newsgraph.connect.stories import STATE_VERSION, ClusterOptions, StoryClusterer, top_terms, year_conflict, years
 from newsgraph.evaluate.stories import adjusted_rand, bcubed, evaluate_stories, ndcg_at, pairwise_f1
 from newsgraph.model import Article, Quote, Speaker
 
@@ -85,6 +85,61 @@ def test_a_story_closes_after_the_window() -> None:
     fresh = StoryClusterer(ClusterOptions(window_days=14))
     first = fresh.add(feats[0])
     assert fresh.add(undated) == first  # no date: the time factor is neutral and no story is closed
+
+
+QUAKES = [  # (id, headline, text): two earthquakes on one island, three years apart; a1 and a2 are one event
+    ("a1", "Earthquake hits Qeshm island",
+     "An earthquake hit Qeshm island in southern Iran on Sunday, November 27, 2005, killing ten villagers in "
+     "mud-brick homes near Dargahan, officials said."),
+    ("b1", "Quake jolts Qeshm island",
+     "A strong quake jolted Qeshm island in the Gulf in 2008, injuring five people and cracking walls of a school, "
+     "state television reported."),
+    ("a2", "Ten killed as quake levels Qeshm villages",
+     "Rescuers searched mud-brick villages near Dargahan after the November 2005 earthquake on Qeshm island killed "
+     "ten people, officials said."),
+]
+
+
+def quake_features(drop_years: bool = False) -> list[ArticleFeatures]:
+    df, out = DocFreq(), []
+    for sid, head, text in QUAKES:
+        if drop_years:
+            text = text.replace(", 2005", "").replace(" 2005", "").replace(" in 2008", "")
+        article = Article(source=sid, text=f"{head}\n\n{text}", headline=head)
+        df.add(article_terms(article))
+        out.append(features(sid, article, df))
+    return out
+
+
+def test_two_events_of_one_kind_in_different_years_stay_apart() -> None:
+    feats = quake_features()
+    assert [sorted(years(f.terms)) for f in feats] == [["2005"], ["2008"], ["2005"]]
+    without = StoryClusterer(ClusterOptions(year_penalty=0.0))
+    assert len({without.add(f) for f in feats}) == 1, "the texts should be alike enough to merge without the test"
+    clusterer = StoryClusterer()
+    a1, b1, a2 = (clusterer.add(f) for f in feats)
+    assert a1 == a2 != b1
+    undated = StoryClusterer()  # the same texts without their years: nothing tells the two quakes apart
+    assert len({undated.add(f) for f in quake_features(drop_years=True)}) == 1
+
+
+def test_year_conflict_needs_years_on_both_sides() -> None:
+    assert years(["2005", "1999", "5.6", "10000", "305", "qeshm", "1850"]) == frozenset({"2005", "1999"})
+    assert year_conflict(frozenset({"2005"}), frozenset({"2008"}))
+    assert not year_conflict(frozenset({"2005"}), frozenset({"2008", "2005"}))
+    assert not year_conflict(frozenset(), frozenset({"2008"}))
+    assert not year_conflict(frozenset({"2005"}), frozenset())
+
+
+def test_a_state_saved_before_the_year_test_goes_on_without_it() -> None:
+    feats = quake_features()
+    old = StoryClusterer(ClusterOptions(threshold=0.28, year_penalty=0.0))
+    old.add(feats[0])
+    state = json.loads(old.to_json())
+    del state["options"]["year_penalty"]  # written by a newsgraph that had no year test
+    resumed = StoryClusterer.from_json(json.dumps(state))
+    assert resumed.options == ClusterOptions(threshold=0.28, year_penalty=0.0)
+    assert resumed.add(feats[1]) == "s1"  # as the old clusterer would have put it
 
 
 def synthetic_features(n: int, shuffle_tail: int = 0) -> list[ArticleFeatures]:
@@ -180,6 +235,8 @@ def test_options_are_validated() -> None:
         ClusterOptions(threshold=1.5)
     with pytest.raises(ValueError, match="window_days must be positive"):
         ClusterOptions(window_days=0)
+    with pytest.raises(ValueError, match="year_penalty must be between 0 and 1"):
+        ClusterOptions(year_penalty=-0.1)
     with pytest.raises(ValueError, match="written by to_json"):
         StoryClusterer.from_json("{}")
 
