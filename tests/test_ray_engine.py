@@ -16,11 +16,15 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus_gen import near_dup_set
+from newsgraph import corpus
 from newsgraph.cli import app
+from newsgraph.corpus import ConnectOptions, prepare
 from newsgraph.engines import EngineOptions, load_parquet, run_ingest
+from newsgraph.engines.batches import prepared_of
 from newsgraph.errors import MissingExtra
 from newsgraph.ingest import IngestOptions, ingest
 from newsgraph.store import SQLiteStore
+from newsgraph.store.sqlite import article_from_json
 from newsgraph.understand.pipeline import AnalyzeOptions
 from test_ingest import warc_records
 
@@ -94,6 +98,34 @@ def test_parquet_output_then_bulk_load(ray_cluster: Any, shards: Path, tmp_path:
     assert load_parquet(out, loaded, STRUCTURE).ingested == 18
     assert load_parquet(out, loaded, STRUCTURE).duplicates == 18
     ingest([str(shards)], local, STRUCTURE)
+    assert rows(loaded) == rows(local)
+    loaded.close()
+    local.close()
+
+
+def test_workers_prepare_the_connect_inputs(ray_cluster: Any, shards: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signature, band keys and terms come from the workers, equal what the driver would compute, and the
+    driver's bulk load uses them instead of computing them again."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "pq"
+    run_ingest([str(shards)], QUOTES, EngineOptions("ray", workers=2, output=f"parquet:{out}"))
+    table = pq.read_table(out / "articles.parquet").to_pylist()
+    assert len(table) == 18
+    for row in table:
+        expected = prepare(article_from_json(row["article"]), QUOTES.connect)
+        assert prepared_of(row, QUOTES.connect) == expected and expected.terms
+        assert prepared_of(row, ConnectOptions(features=False)) is None  # other settings: computed again
+
+    def no_prepare(article: Any, options: Any) -> Any:
+        raise AssertionError("the driver recomputed what the workers carried")
+
+    loaded = SQLiteStore(tmp_path / "loaded.db")
+    with monkeypatch.context() as m:
+        m.setattr(corpus, "prepare", no_prepare)
+        assert load_parquet(out, loaded, QUOTES).ingested == 18
+    local = SQLiteStore(tmp_path / "local.db")
+    ingest([str(shards)], local, QUOTES)
     assert rows(loaded) == rows(local)
     loaded.close()
     local.close()

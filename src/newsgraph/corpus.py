@@ -67,6 +67,22 @@ class SimilarHit:
     near_duplicate: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What the connect step needs from one article alone (no corpus state), so engines can compute it on their
+    workers: the body's MinHash signature and LSH band keys, and its distinct terms (None without features)."""
+
+    signature: bytes
+    bands: list[tuple[int, str]]
+    terms: list[str] | None
+
+
+def prepare(article: Article, options: ConnectOptions) -> Prepared:
+    m = minhash(article.body, options.near_dup)
+    terms = article_terms(article) if options.features else None
+    return Prepared(signature_bytes(m), bands(m, options.near_dup), terms)
+
+
 class Corpus:
     """Owns the connect state of one store; one ``Corpus`` per writer."""
 
@@ -97,13 +113,18 @@ class Corpus:
             self._since_checkpoint = self.store.max_seq() - self._checkpoint
         return self._clusterer
 
-    def add_batch(self, items: Sequence[tuple[str, Article]]) -> list[Added]:
-        """Store ``(id, article)`` pairs, in order, in one transaction; ids must not be stored yet."""
+    def add_batch(self, items: Sequence[tuple[str, Article]],
+                  prepared: Sequence[Prepared | None] | None = None) -> list[Added]:
+        """Store ``(id, article)`` pairs, in order, in one transaction; ids must not be stored yet.
+        ``prepared``: ``prepare(article, options)`` of each item, computed elsewhere (None: computed here)."""
         out: list[Added] = []
+        ready = list(prepared) if prepared is not None else [None] * len(items)
+        if len(ready) != len(items):
+            raise ValueError(f"{len(ready)} prepared entries for {len(items)} articles: give one per article")
         with self.store.transaction():
             new_df: Counter[str] = Counter()
-            for article_id, article in items:
-                out.append(self._add(article_id, article, new_df))
+            for (article_id, article), p in zip(items, ready, strict=True):
+                out.append(self._add(article_id, article, new_df, p or prepare(article, self.options)))
             if self.options.features:
                 self.store.add_doc_freq(len(items), dict(new_df))
                 self._since_checkpoint += len(items)
@@ -111,13 +132,12 @@ class Corpus:
                     self._save_clusterer()
         return out
 
-    def _add(self, article_id: str, article: Article, new_df: Counter[str]) -> Added:
-        m = minhash(article.body, self.options.near_dup)
-        sig, keys = signature_bytes(m), bands(m, self.options.near_dup)
+    def _add(self, article_id: str, article: Article, new_df: Counter[str], p: Prepared) -> Added:
+        sig, keys = p.signature, p.bands
         dup = self._near_duplicate(sig, keys)
         f = None
         if self.options.features:
-            terms = article_terms(article)
+            terms = p.terms if p.terms is not None else article_terms(article)
             self.df.add(terms)
             new_df.update(set(terms))
             f = features(article_id, article, self.df)

@@ -1,7 +1,8 @@
-"""The batch steps every engine runs, on plain rows (``dict``s of strings), so they cross process boundaries:
+"""The batch steps every engine runs, on plain rows (``dict``s of strings, bytes, lists), so they cross processes:
 
     read   ``read_blob``: one file's bytes -> input rows (documents, errors and skips, named as ``ingest`` names them)
-    analyse ``Analyse``: input rows -> output rows (the article as JSON, or the reason it failed)
+    analyse ``Analyse``: input rows -> output rows (the article as JSON, or the reason it failed; with connect options,
+            also what the connect step computes from one article alone: signature, band keys, terms)
     write  ``StoreWriter``: output rows -> the store, one transaction per batch, connected by ``Corpus``
 
 An engine only decides where and in what order these run. Row ids are ``ingest.article_id``, so reruns are
@@ -15,7 +16,8 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from newsgraph.corpus import ConnectOptions, Corpus
+from newsgraph.connect.near_duplicates import NearDupParams
+from newsgraph.corpus import ConnectOptions, Corpus, Prepared, prepare
 from newsgraph.errors import InputError
 from newsgraph.ingest import IngestReport, Outcome, Progress, article_id
 from newsgraph.model import Article, RawDocument
@@ -31,6 +33,9 @@ Row = dict[str, Any]
 INPUT_COLUMNS = ("id", "source", "status", "reason", "content", "kind", "url", "published")
 # Output rows: status "ok" (article JSON and summary columns set), "failed" or "skipped".
 OUTPUT_COLUMNS = ("id", "source", "status", "reason", "url", "headline", "published", "language", "article")
+# ``Prepared`` on "ok" rows: signature (bytes), bands (keys in band order), terms (list or None), and the
+# settings they were computed with (``prepared_key``): a writer with other settings recomputes them.
+PREPARED_COLUMNS = ("signature", "bands", "terms", "prepared_with")
 
 
 def read_blob(path: str, data: bytes, *, max_bytes: int) -> Iterator[ReadResult | Skipped]:
@@ -83,7 +88,8 @@ class Analyse:
     """Input rows -> output rows. Build it once per worker: the spaCy model and stages load in ``__init__``,
     so a Ray actor pays for them once, not once per batch."""
 
-    def __init__(self, options: AnalyzeOptions) -> None:
+    def __init__(self, options: AnalyzeOptions, connect: ConnectOptions | None = None) -> None:
+        self.connect = connect
         if options.nlp:
             from newsgraph.understand.stages import load_nlp, load_stages
 
@@ -97,19 +103,37 @@ class Analyse:
         results = iter(self.pipeline.analyze_many((d for _, d in docs), batch=max(len(docs), 1)))
         out: list[Row] = []
         for r in rows:
-            row: Row = dict.fromkeys(OUTPUT_COLUMNS)
+            row: Row = dict.fromkeys(OUTPUT_COLUMNS + PREPARED_COLUMNS * (self.connect is not None))
             row.update(id=r["id"], source=r["source"], status=r["status"], reason=r["reason"])
             if r["status"] == "doc":
-                row.update(_output(next(results)))
+                row.update(_output(next(results), self.connect))
             out.append(row)
         return out
 
 
-def _output(result: Article | InputError) -> Row:
+def _output(result: Article | InputError, connect: ConnectOptions | None) -> Row:
     if isinstance(result, InputError):
         return {"status": "failed", "reason": result.reason}
-    return {"status": "ok", "url": result.url, "headline": result.headline, "published": result.published,
-            "language": result.language, "article": article_json(result)}
+    row: Row = {"status": "ok", "url": result.url, "headline": result.headline, "published": result.published,
+                "language": result.language, "article": article_json(result)}
+    if connect is not None:
+        p = prepare(result, connect)
+        row.update(signature=p.signature, bands=[key for _, key in p.bands], terms=p.terms,
+                   prepared_with=prepared_key(connect))
+    return row
+
+
+def prepared_key(options: ConnectOptions) -> str:
+    """The settings ``Prepared`` depends on, as a string kept beside it in each row."""
+    p: NearDupParams = options.near_dup
+    return f"minhash:{p.num_perm}/{p.bands}/{p.shingle}/{p.seed};terms:{int(options.features)}"
+
+
+def prepared_of(row: Row, options: ConnectOptions) -> Prepared | None:
+    """The ``Prepared`` carried in an output row, if it was computed with ``options``' settings."""
+    if row.get("prepared_with") != prepared_key(options) or row.get("signature") is None:
+        return None
+    return Prepared(bytes(row["signature"]), list(enumerate(row["bands"])), row["terms"])
 
 
 class StoreWriter:
@@ -130,6 +154,7 @@ class StoreWriter:
         ok = [r for r in rows if r["status"] == "ok"]
         known = self.store.known_ids(r["id"] for r in ok)
         ready: dict[str, Article] = {}
+        prepared: list[Prepared | None] = []
         for r in rows:
             if r["status"] != "ok":
                 self.note("skipped" if r["status"] == "skipped" else "failed", r["source"], r["reason"])
@@ -137,8 +162,9 @@ class StoreWriter:
                 self.note("duplicate", r["source"])
             else:
                 ready[r["id"]] = article_from_json(r["article"])
+                prepared.append(prepared_of(r, self.corpus.options))
         pairs = list(ready.items())
-        for added, (_, article) in zip(self.corpus.add_batch(pairs), pairs, strict=True):
+        for added, (_, article) in zip(self.corpus.add_batch(pairs, prepared), pairs, strict=True):
             self.note("near_duplicate" if added.duplicate_of else "ingested", article.source)
 
     def finish(self) -> IngestReport:

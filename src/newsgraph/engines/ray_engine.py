@@ -12,8 +12,11 @@ Anything that is not a readable file (a feed URL, ``-``, a missing path) is read
 ``ingest.iter_inputs``, so its error reads exactly as with ``ingest``. Order is preserved, so near-duplicates,
 stories and links come out as the local engine makes them.
 
-What stays serial on the driver: the store writes and the connect step (near-duplicates, features, tags,
-stories, links), which need every earlier article; see benchmarks/ray_scaling.py for what that costs.
+The workers also compute what the connect step needs from one article alone (MinHash signature, band keys,
+terms: ``corpus.prepare``) and carry it in the output rows (and the Parquet files). What stays serial on the
+driver: the store writes and the rest of the connect step (band lookups, features against the running document
+frequencies, tags, stories, links), which need every earlier article; see benchmarks/ray_scaling.py for what
+that costs, and ``band_join.near_duplicate_pairs`` for near-duplicates of Parquet output found in parallel.
 
 When a worker dies (SIGKILL, the out-of-memory killer, a lost node), Ray restarts the analysis actor (no limit:
 the pool keeps its size over a long run) and runs the lost batch again, up to ``retries`` times per batch (the
@@ -40,6 +43,7 @@ from typing import Any
 from newsgraph.engines.batches import (
     INPUT_COLUMNS,
     OUTPUT_COLUMNS,
+    PREPARED_COLUMNS,
     Analyse,
     ReportOnly,
     Row,
@@ -130,11 +134,11 @@ def _local_batches(sources: Iterable[str], options: IngestOptions) -> Iterator[l
     for item in iter_inputs(sources, max_bytes=options.max_bytes):
         pending.append(input_row(item))
         if len(pending) >= options.batch:
-            analyse = analyse or Analyse(options.analyze)
+            analyse = analyse or Analyse(options.analyze, options.connect)
             yield analyse(pending)
             pending = []
     if pending:
-        yield (analyse or Analyse(options.analyze))(pending)
+        yield (analyse or Analyse(options.analyze, options.connect))(pending)
 
 
 def _import_ray() -> Any:
@@ -281,6 +285,15 @@ def _schema(columns: Iterable[str]) -> Any:
     return pa.schema([(c, pa.string()) for c in columns])
 
 
+def output_schema() -> Any:
+    """The Arrow schema of output rows: strings, then the ``PREPARED_COLUMNS``."""
+    import pyarrow as pa
+
+    types = (pa.binary(), pa.list_(pa.string()), pa.list_(pa.string()), pa.string())
+    prepared = [pa.field(c, t) for c, t in zip(PREPARED_COLUMNS, types, strict=True)]
+    return pa.schema([*_schema(OUTPUT_COLUMNS), *prepared])
+
+
 def _explode_table(table: Any, max_bytes: int) -> Any:
     import pyarrow as pa
 
@@ -292,12 +305,12 @@ class _AnalyseTable:
     """``Analyse`` on Arrow tables: the callable class Ray builds once per actor."""
 
     def __init__(self, options: IngestOptions) -> None:
-        self.analyse = Analyse(options.analyze)
+        self.analyse = Analyse(options.analyze, options.connect)
 
     def __call__(self, table: Any) -> Any:
         import pyarrow as pa
 
-        return pa.Table.from_pylist(self.analyse(table.to_pylist()), schema=_schema(OUTPUT_COLUMNS))
+        return pa.Table.from_pylist(self.analyse(table.to_pylist()), schema=output_schema())
 
 
 def _pyarrow_parquet() -> Any:
@@ -311,7 +324,7 @@ def _pyarrow_parquet() -> Any:
 @contextmanager
 def _parquet_writer(directory: Path | None) -> Iterator[Callable[[list[Row]], None]]:
     """A function writing the analysed rows of each batch to ``DIR/articles.parquet`` (one row group per
-    batch); a no-op when ``directory`` is None."""
+    batch), numbered in written order (``seq``, which ``band_join`` needs); a no-op when ``directory`` is None."""
     if directory is None:
         yield lambda rows: None
         return
@@ -319,7 +332,14 @@ def _parquet_writer(directory: Path | None) -> Iterator[Callable[[list[Row]], No
 
     pq = _pyarrow_parquet()
     directory.mkdir(parents=True, exist_ok=True)
-    schema = _schema(OUTPUT_COLUMNS)
+    schema = output_schema().append(pa.field("seq", pa.int64()))
+    written = 0
+
+    def write(rows: list[Row]) -> None:
+        nonlocal written
+        ok = [{**r, "seq": written + n} for n, r in enumerate(r for r in rows if r["status"] == "ok")]
+        writer.write_table(pa.Table.from_pylist(ok, schema=schema))
+        written += len(ok)
+
     with pq.ParquetWriter(str(directory / "articles.parquet"), schema) as writer:
-        yield lambda rows: writer.write_table(pa.Table.from_pylist([r for r in rows if r["status"] == "ok"],
-                                                                   schema=schema))
+        yield write
