@@ -2,7 +2,10 @@
 annotation rows (paragraphs, quotes and speakers, entities and mentions, dates, tags), its near-duplicate
 signature, bands and group, its features and story. Called by ``PostgresStore.add_article`` inside a
 transaction that holds the writer lock, which is what makes ``max + 1`` numbering of ``seq`` and speaker ids safe.
-Every value is a parameter (``%s``); nothing is formatted into SQL."""
+Every value is a parameter (``%s``); nothing is formatted into SQL.
+
+An article's statements go to the server in one pipeline (one round trip for about fifteen statements, where each
+used to wait for its answer): only the speaker ids, and a near-duplicate's group, are read back before it ends."""
 
 from __future__ import annotations
 
@@ -20,13 +23,14 @@ Conn = Connection[tuple[Any, ...]]
 def insert_article(db: Conn, rec: ArticleRecord, now: str) -> None:
     a = rec.article
     data = article_json(a)
-    db.execute(
-        "INSERT INTO articles (seq, id, source, url, headline, published, language, body, stages, data, ingested_at) "
-        "VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM articles), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (rec.id, a.source, a.url, a.headline, a.published, a.language, a.body,
-         json.dumps(a.stages, sort_keys=True), data, now))
-    quotes = quote_rows(rec, lambda name, kind: _speaker_id(db, name, kind))
-    with db.cursor() as cur:
+    quotes = quote_rows(rec, lambda name, kind: _speaker_id(db, name, kind))  # before: the rows need the ids
+    with db.pipeline(), db.cursor() as cur:
+        cur.execute(
+            "INSERT INTO articles (seq, id, source, url, headline, published, language, body, stages, data, "
+            "ingested_at) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM articles), %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s)",
+            (rec.id, a.source, a.url, a.headline, a.published, a.language, a.body,
+             json.dumps(a.stages, sort_keys=True), data, now))
         cur.executemany('INSERT INTO paragraphs (article_id, n, start, "end", text) VALUES (%s, %s, %s, %s, %s)',
                         paragraph_rows(rec))
         cur.executemany('INSERT INTO quotes (article_id, n, kind, text, cue, speaker_id, speaker_mention, '
@@ -38,14 +42,17 @@ def insert_article(db: Conn, rec: ArticleRecord, now: str) -> None:
                         "VALUES (%s, %s, %s, %s, %s, %s, %s)", mention_rows(rec))
         cur.executemany('INSERT INTO dates (article_id, n, text, kind, value, start, "end", stage) '
                         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", date_rows(rec))
-    _near_dup(db, rec)
-    _connect(db, rec)
+        _near_dup(db, rec)
+        _connect(db, rec)
 
 
 def _speaker_id(db: Conn, name: str, kind: str | None) -> int:
-    db.execute("INSERT INTO speakers (id, name, type) SELECT coalesce(max(id), 0) + 1, %s, %s FROM speakers "
-               "ON CONFLICT ((lower(name))) DO NOTHING", (name, kind))
-    row = db.execute("SELECT id FROM speakers WHERE lower(name) = lower(%s)", (name,)).fetchone()
+    # one round trip: the row inserted now (RETURNING), else the one already there (the statement's snapshot
+    # does not see its own insert, hence both branches)
+    row = db.execute("WITH ins AS (INSERT INTO speakers (id, name, type) SELECT coalesce(max(id), 0) + 1, %(n)s, "
+                     "%(t)s FROM speakers ON CONFLICT ((lower(name))) DO NOTHING RETURNING id) "
+                     "SELECT id FROM ins UNION ALL SELECT id FROM speakers WHERE lower(name) = lower(%(n)s)",
+                     {"n": name, "t": kind}).fetchone()
     if row is None:  # cannot happen under the writer lock: inserted now or already there
         raise StoreError(f"speaker {name!r} was neither inserted nor found: is another writer bypassing the lock?")
     return int(row[0])
