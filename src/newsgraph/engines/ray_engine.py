@@ -207,7 +207,7 @@ def _analysed(ray: Any, sources: Iterable[str], options: IngestOptions,
     with _remote_args():
         analysed = ds.map_batches(_AnalyseTable, fn_constructor_kwargs={"options": options}, batch_size=options.batch,
                                   compute=ray.data.ActorPoolStrategy(size=workers), batch_format="pyarrow", num_cpus=1,
-                                  max_restarts=-1, max_task_retries=engine.retries)
+                                  max_restarts=-1 if engine.retries else 0, max_task_retries=engine.retries)
     try:
         for table in analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow"):
             yield table.to_pylist()
