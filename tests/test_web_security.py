@@ -37,10 +37,22 @@ def get_all(app: Any, urls: list[str]) -> list[httpx.Response]:
     return asyncio.run(run())
 
 
+def hostile_tags(db: Path, ids: list[str]) -> list[str]:
+    """The tags the hostile articles were given (their pages list those articles' hostile headlines)."""
+    con = sqlite3.connect(db)
+    try:
+        tags = {str(tag) for i in ids for (tag,) in con.execute("SELECT tag FROM tags WHERE article_id = ?", (i,))}
+    finally:
+        con.close()
+    assert tags, "the hostile articles got no tags: the tag pages would go untested"
+    return sorted(tags)
+
+
 def hostile_urls(db: Path) -> list[str]:
     ids = [article_id(db, s) for s in HOSTILE_SOURCES]
-    return ([f"/article/{i}" for i in ids] + ["/speaker/Jane%20O'Brien", "/tag/script", "/tag/window.__pwned",
-            "/search?" + urlencode({"q": "<script>alert(1)</script>"}), "/search?q=pwned"])
+    return ([f"/article/{i}" for i in ids] + ["/speaker/Jane%20O'Brien"]
+            + [f"/tag/{quote(t, safe='')}" for t in hostile_tags(db, ids)]
+            + ["/search?" + urlencode({"q": "<script>alert(1)</script>"}), "/search?q=pwned"])
 
 
 def test_hostile_pages_have_no_active_markup(db: Path) -> None:
