@@ -17,8 +17,9 @@ benchmarks/ingest.py feeds them). At each size N it prints:
   is ours / scikit-learn;
 - re-cluster: what clustering everything again costs at N with the offline reference (TF-IDF + average-link
   ``AgglomerativeClustering``), against the incremental cost of one ``add`` (only up to 2000: it is O(N^2));
-- state MB: the size of the clusterer's JSON state (what the store keeps); save ms: one ``to_json`` after the
-  articles since the previous size (per-story JSON is kept between saves), beside v1's whole re-serialisation;
+- state MB: the size of the clusterer's whole JSON state; save ms: one ``to_json`` (a full rebuild) after the
+  articles since the previous size, beside v1's. The store no longer writes this whole state: a checkpoint
+  writes only the stories changed since the last one (``StoryClusterer.take_changed``, table ``story_state``);
 - and, after the timed runs, a second pass over the largest size under tracemalloc (which slows Python down,
   so it is kept out of the timings): peak MB allocated by ``DocFreq`` + features + ``StoryClusterer``.
 """

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from newsgraph.connect.features import DocFreq, article_terms, features
 from newsgraph.connect.near_duplicates import bands, minhash, signature_bytes
+from newsgraph.connect.stories import StoryClusterer
+from newsgraph.corpus import ConnectOptions, Corpus
 from newsgraph.model import Article, DateMention, Entity, Paragraph, Quote, Speaker
 from newsgraph.store import ArticleRecord, SQLiteStore, Store, StoreError, open_store
 from newsgraph.store.sqlite import migrations
@@ -61,8 +64,9 @@ def test_migrations_are_recorded_once_and_the_file_is_plain_sqlite(tmp_path: Pat
     db = sqlite3.connect(path)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"articles", "paragraphs", "quotes", "speakers", "entities", "mentions", "dates", "tags",
-            "duplicate_groups", "near_dup_bands", "similar_links", "stories", "migrations"} <= tables
-    assert [r[0] for r in db.execute("SELECT name FROM migrations")] == ["0001_initial"]
+            "duplicate_groups", "near_dup_bands", "similar_links", "stories", "story_state", "migrations"} <= tables
+    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == ["0001_initial",
+                                                                                      "0002_story_state"]
     db.close()
 
 
@@ -126,3 +130,81 @@ def test_open_store_picks_the_backend_and_fails_loudly(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(StoreError, match="not a newsgraph SQLite database"):
         open_store(bad)
+
+
+def stream(n: int) -> list[tuple[str, Article]]:
+    """``n`` synthetic dated articles in time order, as ``(id, article)`` pairs."""
+    from corpus_gen import synthetic
+
+    recs = sorted(synthetic(n, seed=3), key=lambda r: r["published"])
+    return [(f"d{i}", Article(source=f"d{i}.txt", text=r["text"], headline=r["text"].split("\n", 1)[0],
+                              published=r["published"])) for i, r in enumerate(recs)]
+
+
+def whole_stream_stories(items: list[tuple[str, Article]]) -> tuple[list[str], StoryClusterer]:
+    """The story of each article when the whole stream goes through one in-memory clusterer (no checkpoints)."""
+    df, clusterer = DocFreq(), StoryClusterer()
+    out = []
+    for article_id, article in items:
+        df.add(article_terms(article))
+        out.append(clusterer.add(features(article_id, article, df)))
+    return out, clusterer
+
+
+def add_in_batches(corpus: Corpus, items: list[tuple[str, Article]], size: int = 10) -> list[str | None]:
+    return [a.story_id for i in range(0, len(items), size) for a in corpus.add_batch(items[i:i + size])]
+
+
+def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_state(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = stream(300)
+    expected, whole = whole_stream_stories(items)
+    written: list[tuple[int, int, int]] = []  # per checkpoint: rows, bytes written; bytes of the whole state
+    put = store.put_story_states
+
+    def spy(states: Sequence[tuple[str, str]]) -> None:
+        written.append((len(states), sum(len(s) for _, s in states), len(corpus.clusterer.to_json())))
+        put(states)
+    monkeypatch.setattr(store, "put_story_states", spy)
+    corpus = Corpus(store, ConnectOptions(checkpoint_every=40))
+    got = add_in_batches(corpus, items[:215])  # checkpoints at 40, 80, ..., 200; 15 articles after the last
+    assert len(written) == 5 and all(rows for rows, _, _ in written)
+    # the whole state grows with the corpus; what a checkpoint writes is what changed since the last one
+    assert written[-1][1] < written[-1][2] / 3, f"not incremental: {written}"
+    assert sum(size for _, size, _ in written) < sum(whole_size for _, _, whole_size in written) / 2, written
+    assert store.get_state("stories.clusterer") is None and store.get_state("stories.clusterer.head")
+    # a new writer on the same store: the story rows, then the 15 articles after the checkpoint replayed
+    reopened = Corpus(store, ConnectOptions(checkpoint_every=40))
+    assert reopened.clusterer.to_json() == corpus.clusterer.to_json()
+    assert got + add_in_batches(reopened, items[215:]) == expected
+    assert reopened.finish() == len(whole.stories())
+    rows = dict(store.story_states())
+    assert set(rows) == {s.id for s in whole.stories()}
+    assert StoryClusterer.from_states(str(store.get_state("stories.clusterer.head")),
+                                      rows.values()).to_json() == whole.to_json()
+
+
+def test_a_store_holding_the_whole_clusterer_in_one_state_row_still_loads(tmp_path: Path) -> None:
+    items = stream(160)
+    expected, whole = whole_stream_stories(items)
+    path = tmp_path / "old.db"
+    with SQLiteStore(path) as s:
+        old = Corpus(s, ConnectOptions(checkpoint_every=1000))
+        got = add_in_batches(old, items[:100])
+        with s.transaction():  # the state as a store written before 0002_story_state holds it
+            s.set_state("stories.clusterer", old.clusterer.to_json())
+            s.set_state("stories.checkpoint_seq", str(s.max_seq()))
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE story_state; DELETE FROM migrations WHERE name = '0002_story_state';")
+    db.close()
+    with SQLiteStore(path) as s:
+        assert s.applied == ["0002_story_state"] and list(s.story_states()) == []
+        corpus = Corpus(s, ConnectOptions(checkpoint_every=40))
+        assert corpus.clusterer.to_json() == old.clusterer.to_json()
+        assert got + add_in_batches(corpus, items[100:]) == expected  # one checkpoint, at 140
+        assert s.get_state("stories.clusterer") is None, "the checkpoint should move the old row into story_state"
+        assert {sid for sid, _ in s.story_states()} >= {sid for sid in expected[:100]}
+    with SQLiteStore(path) as s:
+        again = Corpus(s)
+        assert again.clusterer.to_json() == whole.to_json()
+        assert again.finish() == len(whole.stories())

@@ -190,20 +190,41 @@ def test_a_late_article_still_finds_a_sleeping_story() -> None:
     assert quake in clusterer._index.is_dormant  # still weeks behind the newest day: only late articles reach it
 
 
-def test_saved_state_is_the_whole_state_after_incremental_saves() -> None:
-    feats = synthetic_features(120)
-    kept = StoryClusterer()
-    for i, f in enumerate(feats):
-        kept.add(f)
-        if i % 25 == 0:
-            kept.to_json()  # keeps each story's JSON; later saves rewrite only the stories that changed
-    fresh = StoryClusterer()
-    for f in feats:
-        fresh.add(f)
-    assert json.loads(kept.to_json()) == json.loads(fresh.to_json())
-    assert json.loads(kept.to_json())["version"] == STATE_VERSION
-    reloaded = StoryClusterer.from_json(kept.to_json())
+def test_per_story_checkpoints_hold_only_changed_stories_and_reload_to_the_same_state() -> None:
+    feats = synthetic_features(300, shuffle_tail=30)
+    whole = StoryClusterer()
+    expected = [whole.add(f) for f in feats]
+    kept, rows = StoryClusterer(), {}
+    for i, f in enumerate(feats[:200]):
+        sid = kept.add(f)
+        if i % 40 == 39:
+            taken = kept.take_changed()
+            assert sid in dict(taken) and (i < 40 or len(taken) < len(kept.stories())), "not every story changed"
+            assert [s for s, _ in taken] == sorted({s for s in expected[i - 39:i + 1]}, key=lambda s: int(s[1:]))
+            rows.update(taken)
+    rows.update(kept.take_changed())
+    assert kept.take_changed() == []
+    assert set(rows) == {s.id for s in kept.stories()}
+    reloaded = StoryClusterer.from_states(kept.header(), reversed(list(rows.values())))  # any row order
     assert reloaded.to_json() == kept.to_json()
+    assert json.loads(reloaded.header())["version"] == STATE_VERSION
+    assert reloaded.take_changed() == []
+    assert expected[:200] + [reloaded.add(f) for f in feats[200:]] == expected
+    assert reloaded.to_json() == whole.to_json()
+    with pytest.raises(ValueError, match="written by header"):
+        StoryClusterer.from_states("[]", [])
+
+
+def test_a_whole_json_state_counts_every_story_as_changed() -> None:
+    feats = synthetic_features(80)
+    first = StoryClusterer()
+    for f in feats:
+        first.add(f)
+    first.take_changed()
+    moved = StoryClusterer.from_json(first.to_json())
+    rows = moved.take_changed()
+    assert [s for s, _ in rows] == sorted((s.id for s in first.stories()), key=lambda s: int(s[1:]))
+    assert StoryClusterer.from_states(moved.header(), [r for _, r in rows]).to_json() == first.to_json()
 
 
 def test_a_version_1_state_is_read_and_an_unknown_version_refused() -> None:

@@ -2,9 +2,12 @@
 
 ``Corpus.add_batch`` writes a batch of analysed articles in one transaction: each article is checked for
 near-duplicates against everything stored before it (the batch included: reads in the transaction see its own
-writes), then gets its features, tags, story and similar links. The story clusterer is checkpointed as JSON
-every ``checkpoint_every`` articles and at ``finish``; articles stored after the last checkpoint are replayed on
-open, so a run killed halfway continues exactly as an uninterrupted run would have.
+writes), then gets its features, tags, story and similar links. The story clusterer is checkpointed every
+``checkpoint_every`` articles and at ``finish``, in the batch's transaction: its header in the state table and
+one row per story that changed since the last checkpoint (so a checkpoint costs what changed, not the whole
+corpus). Articles stored after the last checkpoint are replayed on open, so a run killed halfway continues exactly
+as an uninterrupted run would have. A store checkpointed by an older newsgraph holds the whole clusterer in one
+state row; it is read from there and moved into per-story rows by the next checkpoint.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from newsgraph.model import Article
 from newsgraph.store.base import ArticleRecord, ArticleSummary, Store, StoryRow
 
 CONNECT_STAGE = "connect.v1"
-_CLUSTER_STATE = "stories.clusterer"
+_CLUSTER_HEAD = "stories.clusterer.head"  # the clusterer's global fields; its stories are story_state rows
+_CLUSTER_BLOB = "stories.clusterer"  # the whole clusterer as one JSON, as written before the story_state table
 _CLUSTER_SEQ = "stories.checkpoint_seq"
 _STORY_COUNT = "stories.count"
 
@@ -105,13 +109,19 @@ class Corpus:
     def clusterer(self) -> StoryClusterer:
         """Loaded on first use (queries never need it): the checkpoint, then the articles stored after it."""
         if self._clusterer is None:
-            state = self.store.get_state(_CLUSTER_STATE)
-            self._clusterer = StoryClusterer.from_json(state) if state else StoryClusterer()
+            self._clusterer = self._load_clusterer()
             self._checkpoint = int(self.store.get_state(_CLUSTER_SEQ) or 0)
             for _seq, data in self.store.features_since(self._checkpoint):
                 self._clusterer.add(ArticleFeatures.from_json(data))
             self._since_checkpoint = self.store.max_seq() - self._checkpoint
         return self._clusterer
+
+    def _load_clusterer(self) -> StoryClusterer:
+        head = self.store.get_state(_CLUSTER_HEAD)
+        if head is not None:
+            return StoryClusterer.from_states(head, (state for _, state in self.store.story_states()))
+        blob = self.store.get_state(_CLUSTER_BLOB)  # an older store: every story is written at the next checkpoint
+        return StoryClusterer.from_json(blob) if blob else StoryClusterer()
 
     def add_batch(self, items: Sequence[tuple[str, Article]],
                   prepared: Sequence[Prepared | None] | None = None) -> list[Added]:
@@ -166,7 +176,11 @@ class Corpus:
         return [(i, s) for i, s in rank_similar(f, cands, k) if s > 0.0]
 
     def _save_clusterer(self) -> None:
-        self.store.set_state(_CLUSTER_STATE, self.clusterer.to_json())
+        clusterer = self.clusterer
+        self.store.put_story_states(clusterer.take_changed())
+        self.store.set_state(_CLUSTER_HEAD, clusterer.header())
+        if self.store.get_state(_CLUSTER_BLOB) is not None:
+            self.store.delete_state(_CLUSTER_BLOB)  # moved into story_state rows just now
         self._checkpoint = self.store.max_seq()
         self.store.set_state(_CLUSTER_SEQ, str(self._checkpoint))
         self._since_checkpoint = 0

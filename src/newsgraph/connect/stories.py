@@ -20,8 +20,10 @@ gives 0.865); benchmarks/stories_floors.json lists the variants tried.
 Stories whose last day falls well behind the newest article go to a second, dormant index that only late or
 undated articles consult, so a time-ordered stream is compared with the stories of the last weeks; this skips
 only stories the window closes, so assignments are those of a lookup in one index of every story (tested).
-The state is saved as JSON (``STATE_VERSION``; version 1, without the field, is read as is); each story's JSON
-is kept between saves and rewritten only when the story changes.
+The state is saved as JSON (``STATE_VERSION``; version 1, without the field, is read as is), either whole
+(``to_json``) or as a small header plus one JSON row per story (``header``, ``take_changed``, ``from_states``):
+``take_changed`` gives only the stories that took an article since the last call, so a periodic checkpoint
+writes what changed, not the whole corpus.
 """
 
 from __future__ import annotations
@@ -225,7 +227,7 @@ class StoryClusterer:
         self._newest: int | None = None  # the latest article day seen
         self._centroids: dict[str, ArticleFeatures] = {}  # cache, rebuilt when a story takes an article
         self._years: dict[str, frozenset[str]] = {}  # cache: the years among each story's terms
-        self._saved: dict[str, str] = {}  # each story's JSON as last written, dropped when it changes
+        self._changed: set[str] = set()  # ids of the stories changed since the last ``take_changed``
         self._next = 1
 
     def add(self, f: ArticleFeatures) -> str:
@@ -252,7 +254,7 @@ class StoryClusterer:
         state = self._stories[best_id]
         state.absorb(f, best)
         state.prune(self.options.centroid_terms)
-        self._saved.pop(best_id, None)
+        self._changed.add(best_id)
         self._years.pop(best_id, None)
         ranked = state.ranked(max(self.options.centroid_terms, INDEX_TERMS))
         self._centroids[best_id] = state.centroid(self.options, ranked)
@@ -308,23 +310,46 @@ class StoryClusterer:
         """Article id -> story id."""
         return {m: s.id for s in self._stories.values() for m in s.members}
 
+    def header(self) -> str:
+        """The clusterer's global fields (format ``STATE_VERSION``, options, next story number) as JSON: with every
+        story's ``to_json`` row, what ``from_states`` reads back."""
+        return json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next})
+
+    def take_changed(self) -> list[tuple[str, str]]:
+        """``(story id, JSON state)`` of each story changed since the last call (or since it was read by
+        ``from_json``), in story order; the next call starts afresh."""
+        changed = sorted(self._changed, key=lambda sid: int(sid[1:]))
+        self._changed.clear()
+        return [(sid, self._stories[sid].to_json()) for sid in changed]
+
     def to_json(self) -> str:
-        """The whole state (format ``STATE_VERSION``). Each story's JSON is kept from the last call and only the
-        stories that took an article since are written again, so a periodic checkpoint costs little more than
-        joining strings."""
-        for sid, state in self._stories.items():
-            if sid not in self._saved:
-                self._saved[sid] = state.to_json()
-        head = json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next})
-        return head[:-1] + ', "stories": [' + ", ".join(self._saved[sid] for sid in self._stories) + "]}"
+        """The whole state (format ``STATE_VERSION``) as one JSON object."""
+        stories = ", ".join(state.to_json() for state in self._stories.values())
+        return self.header()[:-1] + ', "stories": [' + stories + "]}"
 
     @classmethod
     def from_json(cls, s: str) -> StoryClusterer:
         """Read a state written by ``to_json``: this version, or version 1 (no ``version`` field; same story
-        fields), which needs no migration beyond rebuilding the index."""
+        fields), which needs no migration beyond rebuilding the index. Every story counts as changed, so the
+        next ``take_changed`` gives them all (to move a whole state into per-story rows)."""
         data: Any = json.loads(s)
         if not isinstance(data, dict) or "stories" not in data:
             raise ValueError("StoryClusterer JSON must be an object with 'stories'; was it written by to_json()?")
+        clusterer = cls._from_parts(data, data["stories"])
+        clusterer._changed.update(clusterer._stories)
+        return clusterer
+
+    @classmethod
+    def from_states(cls, header: str, states: Iterable[str]) -> StoryClusterer:
+        """Read a state written as ``header()`` plus the JSON of every story (``take_changed`` rows, any order);
+        no story counts as changed."""
+        data: Any = json.loads(header)
+        if not isinstance(data, dict) or "next" not in data:
+            raise ValueError("StoryClusterer header must be an object with 'next'; was it written by header()?")
+        return cls._from_parts(data, sorted((json.loads(s) for s in states), key=lambda raw: int(raw["id"][1:])))
+
+    @classmethod
+    def _from_parts(cls, data: dict[str, Any], stories: Iterable[dict[str, Any]]) -> StoryClusterer:
         version = data.get("version", 1)
         if version not in (1, STATE_VERSION):
             raise ValueError(f"StoryClusterer state version {version} is not known to this newsgraph (reads 1 to "
@@ -333,7 +358,7 @@ class StoryClusterer:
         options.setdefault("year_penalty", 0.0)  # a state saved before the year test goes on as it was made
         clusterer = cls(ClusterOptions(**options))
         clusterer._next = int(data.get("next", 1))
-        for raw in data["stories"]:
+        for raw in stories:
             state = _StoryState(**raw)
             clusterer._stories[state.id] = state
             clusterer._reindex(state)

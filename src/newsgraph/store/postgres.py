@@ -267,6 +267,21 @@ class PostgresStore:
                              "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
         self._write(write)
 
+    def delete_state(self, name: str) -> None:
+        def write() -> None:
+            self._db.execute("DELETE FROM state WHERE name = %s", (name,))
+        self._write(write)
+
+    def put_story_states(self, states: Sequence[tuple[str, str]]) -> None:
+        """Write ``(story id, JSON state)`` rows of the story clusterer's checkpoint, replacing those stored."""
+        rows = list(states)  # kept by the journal: replayed as given if the connection is lost
+
+        def write() -> None:
+            with self._db.cursor() as cur:
+                cur.executemany("INSERT INTO story_state (story_id, state) VALUES (%s, %s) "
+                                "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", rows)
+        self._write(write)
+
     def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
         """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
         self._write(lambda: self._replace_stories(stories, members))
@@ -309,6 +324,19 @@ class PostgresStore:
     def get_state(self, name: str) -> str | None:
         value = self._one("SELECT value FROM state WHERE name = %s", (name,))
         return None if value is None else str(value)
+
+    def story_states(self) -> Iterator[tuple[str, str]]:
+        """Every ``(story id, JSON state)`` row of the story clusterer's checkpoint, in story id order (bytewise);
+        read a page at a time so the connection stays free between pages."""
+        after = ""
+        while True:
+            rows = self._db.execute("SELECT story_id, state FROM story_state WHERE story_id > %s "
+                                    "ORDER BY story_id LIMIT %s", (after, _PAGE)).fetchall()
+            for sid, state in rows:
+                yield str(sid), str(state)
+            if len(rows) < _PAGE:
+                return
+            after = str(rows[-1][0])
 
     def doc_freq(self) -> tuple[int, dict[str, int]]:
         n = int(self.get_state("doc_freq.n_docs") or 0)

@@ -133,6 +133,16 @@ class SQLiteStore:
         self._db.execute("INSERT INTO state (name, value) VALUES (?, ?) "
                          "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
 
+    def delete_state(self, name: str) -> None:
+        self._need_tx()
+        self._db.execute("DELETE FROM state WHERE name = ?", (name,))
+
+    def put_story_states(self, states: Sequence[tuple[str, str]]) -> None:
+        """Write ``(story id, JSON state)`` rows of the story clusterer's checkpoint, replacing those stored."""
+        self._need_tx()
+        self._db.executemany("INSERT INTO story_state (story_id, state) VALUES (?, ?) "
+                             "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", states)
+
     def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
         """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
         self._need_tx()
@@ -172,6 +182,11 @@ class SQLiteStore:
     def get_state(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
+
+    def story_states(self) -> Iterator[tuple[str, str]]:
+        """Every ``(story id, JSON state)`` row of the story clusterer's checkpoint, in no set order."""
+        for sid, state in self._db.execute("SELECT story_id, state FROM story_state"):
+            yield str(sid), str(state)
 
     def doc_freq(self) -> tuple[int, dict[str, int]]:
         n = int(self.get_state("doc_freq.n_docs") or 0)
