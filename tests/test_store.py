@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,6 +183,41 @@ def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_st
     assert set(rows) == {s.id for s in whole.stories()}
     assert StoryClusterer.from_states(str(store.get_state("stories.clusterer.head")),
                                       rows.values()).to_json() == whole.to_json()
+
+
+def test_a_writer_goes_on_after_a_failed_batch_as_if_it_had_never_run(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = stream(120)
+    expected, _ = whole_stream_stories(items)
+    failures = {"d45": "add_article", "stories.checkpoint_seq": "set_state"}  # mid-batch; after a checkpoint's rows
+
+    def failing(method: str) -> Any:
+        real = getattr(store, method)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            key = args[0].id if method == "add_article" else args[0]
+            if failures.get(key) == method:
+                del failures[key]
+                raise RuntimeError(f"injected failure in {method}({key})")
+            return real(*args, **kwargs)
+        return call
+
+    for method in ("add_article", "set_state"):
+        monkeypatch.setattr(store, method, failing(method))
+    corpus = Corpus(store, ConnectOptions(checkpoint_every=40))
+    got: list[str | None] = []
+    for i in range(0, len(items), 10):
+        while True:  # what a caller does with a failed batch: the same writer tries it again
+            try:
+                got += [a.story_id for a in corpus.add_batch(items[i:i + 10])]
+                break
+            except RuntimeError:
+                continue
+    assert failures == {}, "both failures must have been injected"
+    assert got == expected
+    corpus.finish()
+    reopened = Corpus(store)
+    assert reopened.clusterer.to_json() == corpus.clusterer.to_json()
 
 
 def test_a_store_holding_the_whole_clusterer_in_one_state_row_still_loads(tmp_path: Path) -> None:

@@ -131,16 +131,27 @@ class Corpus:
         ready = list(prepared) if prepared is not None else [None] * len(items)
         if len(ready) != len(items):
             raise ValueError(f"{len(ready)} prepared entries for {len(items)} articles: give one per article")
-        with self.store.transaction():
-            new_df: Counter[str] = Counter()
-            for (article_id, article), p in zip(items, ready, strict=True):
-                out.append(self._add(article_id, article, new_df, p or prepare(article, self.options)))
-            if self.options.features:
-                self.store.add_doc_freq(len(items), dict(new_df))
-                self._since_checkpoint += len(items)
-                if self._since_checkpoint >= self.options.checkpoint_every:
-                    self._save_clusterer()
+        try:
+            with self.store.transaction():
+                new_df: Counter[str] = Counter()
+                for (article_id, article), p in zip(items, ready, strict=True):
+                    out.append(self._add(article_id, article, new_df, p or prepare(article, self.options)))
+                if self.options.features:
+                    self.store.add_doc_freq(len(items), dict(new_df))
+                    self._since_checkpoint += len(items)
+                    if self._since_checkpoint >= self.options.checkpoint_every:
+                        self._save_clusterer()
+        except BaseException:
+            self._forget()
+            raise
         return out
+
+    def _forget(self) -> None:
+        """The store rolled a batch back: drop the connect state that ran ahead of it (document frequencies, the
+        clusterer and what it had marked changed); the next use reloads it from the store."""
+        self._df = None
+        self._clusterer = None
+        self._checkpoint = self._since_checkpoint = 0
 
     def _add(self, article_id: str, article: Article, new_df: Counter[str], p: Prepared) -> Added:
         sig, keys = p.signature, p.bands
