@@ -328,15 +328,9 @@ class PostgresStore:
     def story_states(self) -> Iterator[tuple[str, str]]:
         """Every ``(story id, JSON state)`` row of the story clusterer's checkpoint, in story id order (bytewise);
         read a page at a time so the connection stays free between pages."""
-        after = ""
-        while True:
-            rows = self._db.execute("SELECT story_id, state FROM story_state WHERE story_id > %s "
-                                    "ORDER BY story_id LIMIT %s", (after, _PAGE)).fetchall()
-            for sid, state in rows:
-                yield str(sid), str(state)
-            if len(rows) < _PAGE:
-                return
-            after = str(rows[-1][0])
+        for sid, state in self._pages("SELECT story_id, state FROM story_state WHERE story_id > %s "
+                                      "ORDER BY story_id LIMIT %s", ""):
+            yield str(sid), str(state)
 
     def doc_freq(self) -> tuple[int, dict[str, int]]:
         n = int(self.get_state("doc_freq.n_docs") or 0)
@@ -383,14 +377,9 @@ class PostgresStore:
     def features_since(self, seq: int) -> Iterator[tuple[int, str]]:
         """Features of the articles ingested after ``seq``, in ingest order (to replay a story checkpoint);
         read a page at a time so the connection stays free between pages."""
-        while True:
-            rows = self._db.execute("SELECT a.seq, f.data FROM articles a JOIN features f ON f.article_id = a.id "
-                                    "WHERE a.seq > %s ORDER BY a.seq LIMIT %s", (seq, _PAGE)).fetchall()
-            for s, data in rows:
-                yield int(s), str(data)
-            if len(rows) < _PAGE:
-                return
-            seq = int(rows[-1][0])
+        for s, data in self._pages("SELECT a.seq, f.data FROM articles a JOIN features f ON f.article_id = a.id "
+                                   "WHERE a.seq > %s ORDER BY a.seq LIMIT %s", seq):
+            yield int(s), str(data)
 
     def max_seq(self) -> int:
         return int(self._one("SELECT coalesce(max(seq), 0) FROM articles"))
@@ -472,22 +461,26 @@ class PostgresStore:
     def export_rows(self) -> Iterator[dict[str, Any]]:
         """One flat dict per article in ingest order: ids, url, headline, date, ranked tags, group and story;
         read a page at a time so the connection stays free between pages."""
-        seq = 0
-        while True:
-            rows = self._db.execute(
+        for r in self._pages(
                 "SELECT a.seq, a.id, a.url, a.headline, a.published, a.source, a.language, a.body, a.stages, "
                 "(SELECT coalesce(json_agg(t.tag ORDER BY t.rank), '[]') FROM tags t WHERE t.article_id = a.id), "
                 "(SELECT g.original_id FROM duplicate_members m JOIN duplicate_groups g ON g.id = m.group_id "
                 " WHERE m.article_id = a.id), "
                 "(SELECT story_id FROM story_members s WHERE s.article_id = a.id) "
-                "FROM articles a WHERE a.seq > %s ORDER BY a.seq LIMIT %s", (seq, _PAGE)).fetchall()
-            for r in rows:
-                yield {"id": r[1], "url": r[2], "headline": r[3], "published": r[4], "source": r[5],
-                       "language": r[6], "tags": r[9], "original_id": r[10], "story_id": r[11],
-                       "stages": json.loads(r[8]), "body": r[7]}
+                "FROM articles a WHERE a.seq > %s ORDER BY a.seq LIMIT %s", 0):
+            yield {"id": r[1], "url": r[2], "headline": r[3], "published": r[4], "source": r[5],
+                   "language": r[6], "tags": r[9], "original_id": r[10], "story_id": r[11],
+                   "stages": json.loads(r[8]), "body": r[7]}
+
+    def _pages(self, sql: str, after: Any) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` a page at a time, so the connection stays free between pages: ``sql`` takes the
+        key to start after and a page size, and orders by its first column, which is that key (keyset paging)."""
+        while True:
+            rows = self._db.execute(sql, (after, _PAGE)).fetchall()
+            yield from rows
             if len(rows) < _PAGE:
                 return
-            seq = int(rows[-1][0])
+            after = rows[-1][0]
 
 
 def _now() -> str:
