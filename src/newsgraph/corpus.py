@@ -190,8 +190,7 @@ class Corpus:
         clusterer = self.clusterer
         self.store.put_story_states(clusterer.take_changed())
         self.store.set_state(_CLUSTER_HEAD, clusterer.header())
-        if self.store.get_state(_CLUSTER_BLOB) is not None:
-            self.store.delete_state(_CLUSTER_BLOB)  # moved into story_state rows just now
+        self.store.delete_state(_CLUSTER_BLOB)  # an older store's whole clusterer: in story_state rows from now on
         self._checkpoint = self.store.max_seq()
         self.store.set_state(_CLUSTER_SEQ, str(self._checkpoint))
         self._since_checkpoint = 0
