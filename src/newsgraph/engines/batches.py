@@ -183,10 +183,5 @@ class ReportOnly:
     def write(self, rows: Sequence[Row]) -> None:
         for r in rows:
             outcome: Outcome = "ingested" if r["status"] == "ok" else r["status"]
-            if outcome == "ingested":
-                self.report.ingested += 1
-            elif outcome == "skipped":
-                self.report.skipped.append((r["source"], r["reason"] or ""))
-            else:
-                self.report.failed.append((r["source"], r["reason"] or "unknown"))
+            self.report.record(outcome, r["source"], r["reason"])
             self.progress(outcome, r["source"])
