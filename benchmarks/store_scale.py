@@ -438,6 +438,11 @@ def measure(cfg: dict[str, Any], corpus: Corpus, gen: Generator, done: int, mark
     _timed(store.search, qs[:5])
     search = _timed(store.search, qs[5:])
     hits = statistics.mean(len(store.search(q)) for q in qs[5:25])
+    # the same queries ranking every match (window 0), and how many of its top 20 the window keeps
+    exact = _timed(lambda q: store.search(q, window=0), qs[5:])
+    tops = [({h.article.id for h in store.search(q)}, {h.article.id for h in store.search(q, window=0)})
+            for q in qs[5:45]]
+    kept = [len(w & a) / len(a) for w, a in tops if a]
     similar, sim_hits = None, None
     if corpus.options.features:
         _timed(lambda i: corpus.similar(i, 10), ids[:5])
@@ -448,6 +453,7 @@ def measure(cfg: dict[str, Any], corpus: Corpus, gen: Generator, done: int, mark
     return {"backend": cfg["backend"], "mode": cfg["mode"], "stored": done, "batch": cfg["batch"],
             "rate": round(done / el, 1), "rate_first10": first, "rate_last10": last, "near_duplicates": dups,
             "stories": stories, "finish_s": round(finish_s, 1), "similar": similar, "search": _pcts(search),
+            "search_all": _pcts(exact), "search_top20_kept": round(statistics.mean(kept), 3) if kept else 1.0,
             "similar_mean_hits": sim_hits, "search_mean_hits": round(hits, 1),
             "db_mib": round(_db_size(store, cfg) / 2**20, 1), "peak_rss_mib": round(_rss_mib(), 1),
             "server_peak_pss_mib": round(server.peak_kib / 1024, 1) or None, "marks": list(marks)}
@@ -491,14 +497,16 @@ def _child(cfg: dict[str, Any], results: list[dict[str, Any]]) -> None:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (f"{'backend':9} {'mode':8} {'size':>8} {'stored':>8} {'art/s':>6} {'first10%':>8} {'last10%':>8} "
-            f"{'sim p50':>8} {'sim p95':>8} {'fts p50':>8} {'fts p95':>8} {'DB MiB':>8} {'RSS MiB':>8} "
+            f"{'sim p50':>8} {'sim p95':>8} {'fts p50':>8} {'fts p95':>8} {'all p95':>8} {'kept':>5} {'DB MiB':>8} "
+            f"{'RSS MiB':>8} "
             f"{'srv MiB':>8} {'finish s':>8}")
     rows = [head, "-" * len(head)]
     for r in results:
         rows.append(f"{r['backend']:9} {r['mode']:8} {r['size']:>8} {r['stored']:>8} {r['rate']:>6.0f} "
                     f"{_num(r['rate_first10'])} {_num(r['rate_last10'])} "
                     f"{_ms(r['similar'], 'p50_ms')} {_ms(r['similar'], 'p95_ms')} {r['search']['p50_ms']:>8.1f} "
-                    f"{r['search']['p95_ms']:>8.1f} {r['db_mib']:>8.0f} {r['peak_rss_mib']:>8.0f} "
+                    f"{r['search']['p95_ms']:>8.1f} {r['search_all']['p95_ms']:>8.1f} {r['search_top20_kept']:>5.2f} "
+                    f"{r['db_mib']:>8.0f} {r['peak_rss_mib']:>8.0f} "
                     f"{r['server_peak_pss_mib'] or 0:>8.0f} {r['finish_s']:>8.1f}")
     return "\n".join(rows)
 

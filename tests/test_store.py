@@ -109,6 +109,21 @@ def test_search_takes_fts_syntax_and_survives_bad_queries(store: Store) -> None:
     assert store.search("zebra") == []
 
 
+def test_search_ranks_only_the_newest_matches_of_its_window(store: Store) -> None:
+    """The window counts matches, not articles: a rare word in the oldest article is still found, while a common
+    word ranks only its newest matches."""
+    bodies = ["Girder girder girder: the zebra crossing by the girder was shut.",
+              *[f"Report {i} on the bridge and one girder, with other words that dilute it." for i in range(5)]]
+    with store.transaction():
+        for i, body in enumerate(bodies):
+            article = make_article(f"{i}.txt", body=body + "\n\n" + BODY.split("\n\n")[1], url=f"https://e.org/{i}")
+            store.add_article(record(f"id{i}", article))
+    assert [h.article.id for h in store.search("girder", window=0)][0] == "id0"
+    assert {h.article.id for h in store.search("girder", window=3)} == {"id3", "id4", "id5"}
+    assert [h.article.id for h in store.search("zebra", window=3)] == ["id0"]
+    assert len(store.search("girder", window=6)) == 6
+
+
 def test_duplicate_group_original_is_the_earliest_published(store: Store) -> None:
     later, earlier = make_article("late.txt", published="2024-03-05"), make_article("early.txt", published="2024-03-01")
     with store.transaction():

@@ -207,11 +207,12 @@ def search(
     query: Annotated[str, typer.Argument(help="Words, or an FTS5 query such as 'bridge AND crack'.")],
     db: DbOption = DEFAULT_DB,
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+    window: Annotated[int, typer.Option(help=SETTINGS["search_window"].help)] = int(SETTINGS["search_window"].default),
     fmt: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
 ) -> None:
-    """Full-text search over headlines and bodies, best match first."""
+    """Full-text search over headlines and bodies, best match first among the newest matches (see --window)."""
     store = _open(db)
-    hits = store.search(query, limit)
+    hits = store.search(query, limit, window)
     store.close()
     if fmt is OutFormat.json:
         print(json.dumps([{**asdict(h.article), "snippet": h.snippet, "score": round(h.score, 4)} for h in hits],

@@ -25,6 +25,7 @@ from psycopg.types.string import StrDumperUnknown
 
 from newsgraph.model import Article
 from newsgraph.store.base import (
+    SEARCH_WINDOW,
     ArticleRecord,
     ArticleSummary,
     QuoteRow,
@@ -425,15 +426,21 @@ class PostgresStore:
                                 "ORDER BY score DESC, other_id", (article_id,))
         return [(str(a), float(s)) for a, s in rows.fetchall()]
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, window: int = SEARCH_WINDOW) -> list[SearchHit]:
         """Full-text search in web-search syntax ("a phrase", or, -word); it parses any input, so no query fails.
-        Snippets are made for the returned rows only."""
+        Only the ``window`` most recently ingested matches are ranked (0: all), so a word in every article does
+        not rank (and read the stored vector of) every article. Snippets are made for the returned rows only."""
+        # uncorrelated, so it runs once; `seq + 0` keeps the planner off a backward primary-key scan, which reads
+        # the whole table for rare words
+        floor = ("(SELECT m.seq FROM articles m WHERE m.fts @@ websearch_to_tsquery('english', %(q)s) "
+                 "ORDER BY m.seq + 0 DESC OFFSET %(skip)s LIMIT 1)")
         rows = self._db.execute(
             "SELECT h.id, h.url, h.headline, h.published, h.source, ts_headline('english', h.body, h.q, %(opts)s), "
             f"h.score FROM (SELECT {_SUMMARY}, a.body, q, ts_rank(a.fts, q) AS score, a.seq "
             "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q "
+            f"AND a.seq >= coalesce({floor if window > 0 else 'NULL'}, 0) "
             "ORDER BY score DESC, a.seq LIMIT %(limit)s) h ORDER BY h.score DESC, h.seq",
-            {"q": query, "limit": limit, "opts": _HEADLINE})
+            {"q": query, "limit": limit, "opts": _HEADLINE, "skip": max(window - 1, 0)})
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows.fetchall()]
 
     def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from newsgraph.model import Article
 from newsgraph.store.base import (
+    SEARCH_WINDOW,
     ArticleRecord,
     ArticleSummary,
     QuoteRow,
@@ -289,16 +290,25 @@ class SQLiteStore:
                                 "ORDER BY score DESC", (article_id,))
         return [(str(a), float(s)) for a, s in rows]
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search; FTS5 syntax works, and a query FTS5 cannot parse is searched as plain words."""
-        sql = (f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))}, "
-               "snippet(articles_fts, 1, '[', ']', '…', 12), f.rank FROM articles_fts f "
-               "JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? ORDER BY f.rank LIMIT ?")
+    def search(self, query: str, limit: int = 20, window: int = SEARCH_WINDOW) -> list[SearchHit]:
+        """Full-text search; FTS5 syntax works, and a query FTS5 cannot parse is searched as plain words.
+        Only the ``window`` most recently ingested matches are ranked (0: all): FTS5 reads a word's matches
+        newest first and stops there, so a word in every article costs no more than a rarer one."""
         try:
-            rows = self._db.execute(sql, (query, limit)).fetchall()
+            return self._search(query, limit, window)
         except sqlite3.OperationalError:
             plain = " ".join(_quote_fts(w) for w in _FTS_WORD.findall(query))
-            rows = self._db.execute(sql, (plain, limit)).fetchall() if plain else []
+            return self._search(plain, limit, window) if plain else []
+
+    def _search(self, match: str, limit: int, window: int) -> list[SearchHit]:
+        floor = self._db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+                                 "ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, window - 1)).fetchone() \
+            if window > 0 else None
+        rows = self._db.execute(
+            f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))}, "
+            "snippet(articles_fts, 1, '[', ']', '…', 12), f.rank FROM articles_fts f "
+            "JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? AND f.rowid >= ? "
+            "ORDER BY f.rank LIMIT ?", (match, floor[0] if floor else 0, limit)).fetchall()
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), -float(r[6])) for r in rows]
 
     def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:
