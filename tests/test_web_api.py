@@ -15,6 +15,8 @@ import pytest
 
 from newsgraph.ingest import IngestOptions
 from newsgraph.serve.app import ServeSettings, create_app
+from newsgraph.serve.queries import connect_readonly
+from newsgraph.serve.search import SearchFilters, search
 from newsgraph.understand.pipeline import AnalyzeOptions
 from web_support import article_id, copy_db, corpus_db
 
@@ -154,6 +156,20 @@ def test_entity_tag_and_story_pages(db: Path) -> None:
         r = get(app, url)
         assert r.status_code == 404 and "text/html" in r.headers["content-type"] and "in this corpus" in r.text
     assert get(app, "/api/articles/nope").json() == {"detail": "no article 'nope' in this corpus"}
+
+
+def test_search_ranks_and_counts_only_the_newest_matches_of_its_window(db: Path) -> None:
+    conn = connect_readonly(db)
+    every = search(conn, SearchFilters(q="Gaza"), limit=100, window=0)
+    newest = [r[0] for r in conn.execute("SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
+                                          "WHERE articles_fts MATCH 'Gaza' ORDER BY a.seq DESC LIMIT 3")]
+    capped = search(conn, SearchFilters(q="Gaza"), limit=100, window=3)
+    assert every.page.total >= 5 and not every.capped
+    assert capped.capped and capped.page.total == 3 and {h.article.id for h in capped.hits} == set(newest)
+    counted = {f: sum(c.count for c in capped.facets[f]) for f in ("outlet", "entity")}  # over the window only
+    assert counted["outlet"] <= 3 and counted["entity"] < sum(c.count for c in every.facets["entity"])
+    assert not search(conn, SearchFilters(q="Gaza"), window=every.page.total).capped
+    conn.close()
 
 
 def test_search_filters_agree_with_facet_counts(db: Path) -> None:

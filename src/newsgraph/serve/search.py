@@ -1,5 +1,9 @@
 """Search for the web reader and the API: FTS5 full text with filters (speaker, entity, tag, outlet, date range)
-and facets with counts over everything that matched. Filters are fixed SQL clauses; their values are parameters."""
+and facets with counts over what matched. Filters are fixed SQL clauses; their values are parameters.
+
+On a large corpus a common word matches most articles; ranking them all and counting their facets grows with the
+corpus. So only the newest ``window`` matches (the ``search_window`` setting) are ranked, paged and counted, and
+the page says when that cap was reached."""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ import sqlite3
 from dataclasses import dataclass, fields
 
 from newsgraph.serve.queries import _CARD, _NEWEST, Card, Count, Page, _card
+from newsgraph.settings import default
+
+WINDOW = int(default("search_window"))
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -59,6 +66,7 @@ class SearchPage:
     facets: dict[str, list[Count]]
     page: Page
     fts_query: str | None = None
+    capped: bool = False  # more articles matched than the ``window`` newest ones ranked and counted here
 
 
 def fts_query(db: sqlite3.Connection, q: str) -> str | None:
@@ -108,11 +116,12 @@ _FACET_SQL = {
 
 
 def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limit: int = 20,
-           facet_size: int = 12) -> SearchPage:
+           facet_size: int = 12, window: int = WINDOW) -> SearchPage:
     """Articles matching ``filters`` (best match first with words, newest first without) and facet counts.
-    The matching set is gathered once into a TEMP table of this connection, so the count, the page and the four
-    facets do not each rerun the full-text match. With no words and no filter the facets are the corpus-wide
-    counts, cached per corpus state (articles are only ever added, so the last ``seq`` names the state)."""
+    The newest ``window`` matches (0: all) are gathered once into a TEMP table of this connection, so the count,
+    the page and the four facets do not each rerun the full-text match. With no words and no filter the facets
+    are the corpus-wide counts, cached per corpus state (articles are only ever added, so the last ``seq`` names
+    the state)."""
     match = fts_query(db, filters.q)
     where, params = _where(filters, match)
     if not filters.active():
@@ -121,7 +130,7 @@ def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limi
                           (limit, offset)).fetchall()
         return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size),
                           Page(offset, limit, total), None)
-    _gather(db, where, params, bool(match))
+    capped = _gather(db, where, params, bool(match), window)
     total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
     if match:
         seqs = [int(r[0]) for r in db.execute("SELECT seq FROM temp.hits ORDER BY rank, seq LIMIT ? OFFSET ?",
@@ -136,13 +145,21 @@ def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limi
     hits = [Hit(_card(r), _runs(r[5])) for r in rows]
     facets = _facets(db, facet_size)
     db.execute("DROP TABLE temp.hits")
-    return SearchPage(filters, hits, facets, Page(offset, limit, total), match)
+    return SearchPage(filters, hits, facets, Page(offset, limit, total), match, capped)
 
 
-def _gather(db: sqlite3.Connection, where: str, params: list[str], ranked: bool) -> None:
+def _gather(db: sqlite3.Connection, where: str, params: list[str], ranked: bool, window: int = 0) -> bool:
+    """The matches into ``temp.hits``: with a ``window``, the newest that many (FTS5 and the primary key both read
+    newest first and stop there). True when more matched than that."""
     db.execute("DROP TABLE IF EXISTS temp.hits")
+    # ordered by the FTS rowid (the same number as a.seq), FTS5 itself reads newest first; by a.seq it sorts them all
+    newest = f" ORDER BY {'f.rowid' if ranked else 'a.seq'} DESC LIMIT ?" if window > 0 else ""
     db.execute(f"CREATE TEMP TABLE hits AS SELECT a.seq, a.id, a.url, {'f.rank' if ranked else '0.0'} AS rank "
-               f"{where}", params)
+               f"{where}{newest}", [*params, window + 1] if newest else params)
+    if not newest or db.execute("SELECT count(*) FROM temp.hits").fetchone()[0] <= window:
+        return False
+    db.execute("DELETE FROM temp.hits WHERE seq = (SELECT min(seq) FROM temp.hits)")  # the one past the window
+    return True
 
 
 def _facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
