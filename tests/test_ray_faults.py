@@ -1,4 +1,5 @@
-"""A Ray analysis worker killed with SIGKILL in the middle of ``ingest --engine ray``, on SQLite and PostgreSQL.
+"""A Ray analysis worker, or the whole ``ingest --engine ray`` command, killed with SIGKILL mid-run, on SQLite and
+PostgreSQL.
 
 With the default retries Ray restarts the actor and runs the lost batch again: the command finishes by itself
 (exit 0, every article ingested once, none counted as already stored). With ``retries=0`` the run stops with a
@@ -8,10 +9,17 @@ rerun adds exactly the rest. Either way the database ends equal, table for table
 The victim is found without hooks in the engine: Ray titles a worker process ``ray::Class.method`` while an
 actor task runs, so a process titled ``ray::MapWorker(MapBatches(_AnalyseTable)).submit`` is analysing a batch
 right now. Only the workers of this module's cluster are candidates (their parent is its raylet).
+
+When the command itself (the Ray driver) is killed, the local Ray it started goes with it: Ray binds its head
+processes to the driver (``PR_SET_PDEATHSIG``), the workers leave within seconds, and its two agents linger about a
+minute (they report the raylet's death to the dead GCS, with a 60 s timeout) but hold no database file or
+connection: the driver alone writes. Rerunning the same command stores exactly the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 import os
 import signal
@@ -20,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +36,11 @@ from typing import Any
 import pytest
 
 from corpus_gen import canonical_dump, synthetic
+from newsgraph import cli_corpus
 from newsgraph.engines import EngineOptions, run_ingest
 from newsgraph.errors import NewsgraphError
 from newsgraph.ingest import IngestOptions, ingest
+from newsgraph.settings import SETTINGS
 from newsgraph.store import open_store
 from newsgraph.understand.pipeline import AnalyzeOptions
 from pg_server import PgServer
@@ -274,7 +285,156 @@ def test_with_no_retries_the_run_stops_with_the_fix_and_a_rerun_completes_it(
     assert_same_tables(backend.dump(db), clean)
 
 
+def own_ray_env() -> dict[str, str]:
+    """The environment of a driver that starts a local Ray of its own (no RAY_ADDRESS to join instead)."""
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    return {**env, "PYTHONPATH": str(ROOT / "src"), "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def session(sid: int) -> list[int]:
+    """The live processes of session ``sid``. A command started with ``start_new_session`` leads one, and the
+    processes of the local Ray it starts stay in it (Ray calls no ``setsid`` on Linux), orphaned or not."""
+    out = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or gone meanwhile
+            continue
+        if fields[3] == str(sid) and fields[0] not in "ZX":
+            out.append(int(entry.name))
+    return out
+
+
+def holding(pids: list[int], paths: set[str]) -> list[int]:
+    """Those of ``pids`` with one of ``paths`` open."""
+    out = []
+    for pid in pids:
+        try:
+            links = {os.readlink(f.path) for f in os.scandir(f"/proc/{pid}/fd")}
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        out.extend([pid] if links & paths else [])
+    return out
+
+
+def pg_clients(url: str, timeout: float = 10) -> int:
+    """Connections to the database at ``url`` besides this one, once the server has dropped those of dead
+    clients (it notices a killed client at once, but ends its backend asynchronously); waits up to ``timeout``."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with psycopg.connect(url, connect_timeout=2) as con:
+            row = con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND pid <> pg_backend_pid()").fetchone()
+        if not row or not row[0] or time.monotonic() > deadline:
+            return int(row[0]) if row else 0
+        time.sleep(0.1)
+
+
+def reap(sid: int, timeout: float = 30) -> None:
+    """SIGKILL what is left of session ``sid`` (a killed driver's Ray agents linger about a minute), by PID."""
+    deadline = time.monotonic() + timeout
+    while (left := session(sid)) and time.monotonic() < deadline:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):  # gone meanwhile
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    assert not session(sid), f"processes of session {sid} survived SIGKILL: {[_title(p) for p in session(sid)]}"
+
+
+def test_a_killed_ingest_leaves_the_database_free_and_rerunning_the_command_completes_it(
+        backend: Backend, corpus: Path, clean: dict[str, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    db = backend.new()
+    # no --address: the command starts (and should take down) a local Ray of its own
+    command = [sys.executable, "-m", "newsgraph", "ingest", "--engine", "ray", "--db", db, "--stages", "quotes",
+               "--batch", str(OPTIONS.batch), str(corpus)]
+    env = own_ray_env()
+    sessions: list[int] = []
+    try:
+        with (tmp_path / "killed.log").open("w") as log:
+            proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
+        sessions.append(proc.pid)
+        deadline = time.monotonic() + 180
+        while backend.count(db) < OPTIONS.batch and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        started = [_title(p) for p in session(proc.pid)]
+        proc.kill()
+        proc.wait()
+        at_kill = backend.count(db)
+        tail = (tmp_path / "killed.log").read_text(errors="replace")[-3000:]
+        assert OPTIONS.batch <= at_kill < N, f"the command was not killed mid-run ({at_kill} of {N} stored): {tail}"
+        assert any(Path(t).name == "raylet" for t in started), f"the command started no Ray of its own: {started}"
+        if backend.server is None:
+            files = {os.path.realpath(db + suffix) for suffix in ("", "-wal", "-shm", "-journal")}
+            assert not holding(session(proc.pid), files), "a process of the killed run still holds the database"
+        else:
+            assert pg_clients(db) == 0, "a process of the killed run still holds a connection to the database"
+        rerun = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+        sessions.append(rerun.pid)
+        _, stderr = rerun.communicate(timeout=300)
+    finally:
+        for sid in sessions:
+            reap(sid)
+    assert rerun.returncode == 0, stderr[-3000:]
+    summary = stderr.strip().splitlines()[-1]
+    assert summary.startswith(f"{N - at_kill} ingested") and f"{at_kill} already stored" in summary, summary
+    assert "0 failed" in summary, summary
+    assert_same_tables(backend.dump(db), clean)
+
+
+FAILING_STORE = """
+import sys
+from newsgraph.engines import EngineOptions, run_ingest
+from newsgraph.ingest import IngestOptions
+from newsgraph.store import SQLiteStore
+from newsgraph.understand.pipeline import AnalyzeOptions
+
+class DiskFull(SQLiteStore):  # the disk fills up after the first batch
+    written = 0
+
+    def add_article(self, record):
+        self.written += 1
+        if self.written > 4:
+            raise OSError(28, "No space left on device")
+        super().add_article(record)
+
+run_ingest([sys.argv[2]], IngestOptions(analyze=AnalyzeOptions(nlp=False), batch=4), EngineOptions("ray"),
+           DiskFull(sys.argv[1]))
+"""
+
+
+def test_a_store_error_stops_the_ray_run_at_once_and_takes_its_ray_down(corpus: Path, tmp_path: Path) -> None:
+    """Writing fails on the driver while Ray Data still runs: the pipeline must stop before the local Ray does,
+    not at interpreter exit (there Ray Data, finding Ray gone, starts a new one to stop its executor), and the
+    error must be the last word (a Ray Data thread touching Ray after its shutdown ends the process at once)."""
+    env = own_ray_env()
+    proc = subprocess.Popen([sys.executable, "-c", FAILING_STORE, str(tmp_path / "full.db"), str(corpus)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=180)
+        deadline = time.monotonic() + 10
+        while session(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [_title(p) for p in session(proc.pid)]
+    finally:
+        reap(proc.pid)
+    assert proc.returncode == 1 and stderr.strip().endswith("OSError: [Errno 28] No space left on device"), stderr
+    assert "Ray is not initialized" not in stderr, stderr[-3000:]
+    assert not left, f"the run's Ray outlived it: {left}"
+
+
 def test_retries_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="retries=-1: give 0"):
         EngineOptions("ray", retries=-1)
+
+
+def test_the_retries_option_is_the_declared_setting() -> None:
+    option = typing.get_type_hints(cli_corpus.ingest, include_extras=True)["retries"].__metadata__[0]
+    default = inspect.signature(cli_corpus.ingest).parameters["retries"].default
+    assert (option.help, default) == (SETTINGS["retries"].help, SETTINGS["retries"].default)
+    assert EngineOptions("ray").retries == SETTINGS["retries"].default
 

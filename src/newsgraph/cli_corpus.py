@@ -100,11 +100,11 @@ def ingest(
     engine: Annotated[str, typer.Option(help="local (in this process) or ray (a Ray Data pipeline: "
                                              "pip install 'newsgraph[ray]').")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (auto, ray://host:10001); left out, "
-                                                     "--engine ray starts a local Ray instance.")] = None,
+                                                     "--engine ray joins $RAY_ADDRESS or a cluster `ray start` "
+                                                     "began on this machine, else starts a local Ray.")] = None,
     output: Annotated[str | None, typer.Option(help="parquet:DIR writes the analysed articles to Parquet for "
                                                     "bulk load instead of the database.")] = None,
-    retries: Annotated[int, typer.Option(help="With --engine ray: how many more times a batch runs when the "
-                                              "worker running it dies (0: stop at the first death).")] = 3,
+    retries: Annotated[int, typer.Option(help=SETTINGS["retries"].help)] = int(SETTINGS["retries"].default),
 ) -> None:
     """Ingest inputs into the corpus: analyse, store, find near-duplicates, connect. Rerunning is safe."""
     try:

@@ -23,7 +23,9 @@ the pool keeps its size over a long run) and runs the lost batch again, up to ``
 parsing of a file likewise; reading its bytes is retried until done). Nothing is written twice: the driver
 writes each batch once, when its result arrives, and a rerun skips stored ids. A batch that kills its worker
 every time fails the run after ``retries + 1`` attempts with a ``NewsgraphError`` saying so, instead of looping
-forever; the batches written before it stay committed, so rerunning the command finishes the job.
+forever; the batches written before it stay committed, so rerunning the command finishes the job. When the
+driver itself is killed, the local Ray it started goes with it (Ray ties its head processes to the driver; the
+workers follow within seconds, its agents within about a minute) and none of it holds the store: rerun likewise.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,7 @@ from newsgraph.errors import MissingExtra, NewsgraphError
 from newsgraph.ingest import IngestOptions, IngestReport, Progress, iter_inputs
 from newsgraph.read.sources import expand_paths
 from newsgraph.read.warc import GZIP_MAGIC, looks_like_warc
+from newsgraph.settings import default
 from newsgraph.store.base import Store
 
 ENGINES = ("local", "ray")
@@ -72,7 +75,7 @@ class EngineOptions:
     address: str | None = None
     workers: int | None = None
     output: str | None = None
-    retries: int = 3
+    retries: int = int(default("retries"))
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -103,7 +106,8 @@ def run_ingest(sources: Iterable[str], options: IngestOptions, engine: EngineOpt
     sink = StoreWriter(store, options.connect, progress) if store is not None and out_dir is None else ReportOnly(
         progress)
     batches = _ray_batches(sources, options, engine) if engine.engine == "ray" else _local_batches(sources, options)
-    with _parquet_writer(out_dir) as write_parquet:
+    # closing: when writing fails (a store error, Ctrl-C), the pipeline and the Ray this run started stop now
+    with closing(batches), _parquet_writer(out_dir) as write_parquet:
         for rows in batches:
             sink.write(rows)
             write_parquet(rows)
@@ -128,7 +132,7 @@ def load_parquet(directory: str | Path, store: Store, options: IngestOptions | N
     return report
 
 
-def _local_batches(sources: Iterable[str], options: IngestOptions) -> Iterator[list[Row]]:
+def _local_batches(sources: Iterable[str], options: IngestOptions) -> Generator[list[Row], None, None]:
     analyse: Analyse | None = None
     pending: list[Row] = []
     for item in iter_inputs(sources, max_bytes=options.max_bytes):
@@ -173,7 +177,8 @@ def _gzip_not_warc(path: str) -> bool:
         return True
 
 
-def _ray_batches(sources: Iterable[str], options: IngestOptions, engine: EngineOptions) -> Iterator[list[Row]]:
+def _ray_batches(sources: Iterable[str], options: IngestOptions,
+                 engine: EngineOptions) -> Generator[list[Row], None, None]:
     ray = _import_ray()
     started = not ray.is_initialized()
     if started:
@@ -208,9 +213,15 @@ def _analysed(ray: Any, sources: Iterable[str], options: IngestOptions,
         analysed = ds.map_batches(_AnalyseTable, fn_constructor_kwargs={"options": options}, batch_size=options.batch,
                                   compute=ray.data.ActorPoolStrategy(size=workers), batch_format="pyarrow", num_cpus=1,
                                   max_restarts=-1 if engine.retries else 0, max_task_retries=engine.retries)
+    # Closed explicitly, before Ray is shut down: left to the garbage collector, Ray Data's iterator would stop its
+    # executor only at interpreter exit, after Ray's own shutdown, and it starts a new local Ray to do that. No
+    # prefetch threads: one still fetching a block when Ray shuts down ends the process before the error is shown.
+    # The executor keeps computing ahead anyway; only the local read of the next block waits for the write.
+    tables = iter(analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow", prefetch_batches=0))
     try:
-        for table in analysed.iter_batches(batch_size=options.batch, batch_format="pyarrow"):
-            yield table.to_pylist()
+        with closing(tables):
+            for table in tables:
+                yield table.to_pylist()
     except ray.exceptions.RayError as exc:
         return _failure(exc, engine.retries)
     return None
