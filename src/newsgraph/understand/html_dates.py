@@ -28,23 +28,22 @@ _META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "d
                   "dc.date.modified", "last-modified", "modified_time")
 
 
-def page_dates(html: str, url: str | None) -> tuple[str | None, str | None]:
+def page_dates(html: str, url: str | None, tree: Any = None) -> tuple[str | None, str | None]:
     """(published, updated) of a page; ``updated`` is ``None`` when it is unknown or equals ``published``.
 
     The publication day is htmldate's (original date, extensive search), which weighs every clue on the page;
     the structured timestamp is used when it falls on that day (it adds the time and zone), or when htmldate
-    finds nothing. A structured time on another day is often UTC for a page dated in local time."""
-    tree = _parse(html)
+    finds nothing. A structured time on another day is often UTC for a page dated in local time.
+
+    ``tree``: the page as trafilatura's loader parsed it, when the caller has it (it is only read). htmldate
+    parses ``html`` itself: its parser keeps the comments trafilatura's drops, and dates hide there too."""
+    tree = load_html(html) if tree is None else tree
     stamp, updated = structured_dates(tree) if tree is not None else (None, None)
     day = find_date(html, url=url, original_date=True, extensive_search=True)
     published = stamp if stamp is not None and (not day or stamp[:10] == day) else (str(day) if day else None)
     if updated is not None and published is not None and updated[:10] < published[:10]:
         updated = None  # a "modified" before the publication is a template default, not an update
     return published, (updated if updated != published else None)
-
-
-def _parse(html: str) -> Any:
-    return load_html(html)  # trafilatura's loader copes with encoding declarations and broken markup
 
 
 def structured_dates(tree: Any) -> tuple[str | None, str | None]:

