@@ -29,8 +29,11 @@ so ``similar`` has nothing to rank and is not measured (n/a); it is the mode tha
 
 Each backend runs in its own process and fills ONE store up to the largest of ``--sizes``, stopping at each size
 on the way to measure it (measuring time is left out of the ingest time). Measured per (backend, size): ingest
-rate overall and over the first and last 10 % of the articles so far (growth),
-``Corpus.similar(id, k=10)`` and ``store.search(q)`` latency p50/p95 over ``--queries`` random ids / queries
+rate overall and over the first and last 10 % of the articles so far (growth), the last two also per CPU second
+of the benchmark process (``cpu f10%``, ``cpu l10%``: less moved by other load on the machine; the database
+work is in-process for SQLite, not for PostgreSQL),
+``Corpus.similar(id, k=10)`` (on a fresh ``Corpus``, as ``newsgraph similar`` runs it: nothing cached by the
+ingest) and ``store.search(q)`` latency p50/p95 over ``--queries`` random ids / queries
 (common, mid-frequency and rare words, two-word queries and names), database size (SQLite: file + WAL;
 PostgreSQL: ``pg_database_size``), peak RSS of the benchmark process (each run is its own child process) and, for
 PostgreSQL, the peak summed PSS of the server's processes (sampled every second). ``--max-minutes`` bounds the
@@ -398,8 +401,9 @@ def run_one(cfg: dict[str, Any]) -> None:
     budget = float(cfg["max_minutes"]) * 60
     every, last_print = max(n // 50, min(n, 1000)), 0.0
     marks: list[tuple[int, float]] = [(0, 0.0)]
-    done, dups, paused = 0, 0, 0.0  # paused: seconds spent measuring, left out of the ingest time
-    t0 = time.perf_counter()
+    cpu_marks: list[tuple[int, float]] = [(0, 0.0)]  # the same in CPU seconds of this process: less load-dependent
+    done, dups, paused, cpu_paused = 0, 0, 0.0, 0.0  # paused: seconds spent measuring, left out of the ingest time
+    t0, c0 = time.perf_counter(), time.process_time()
     while done < n:
         stop = min(done + batch, next(x for x in sizes if x > done))  # a batch ends at each size measured
         items = [gen.make(i) for i in range(done, stop)]
@@ -407,16 +411,23 @@ def run_one(cfg: dict[str, Any]) -> None:
         done += len(items)
         el = time.perf_counter() - t0 - paused
         if done % every < batch or done in sizes or el - last_print > 60:
+            cpu = time.process_time() - c0 - cpu_paused
             window = (done - marks[-1][0]) / max(el - marks[-1][1], 1e-9)
+            cpu_window = (done - cpu_marks[-1][0]) / max(cpu - cpu_marks[-1][1], 1e-9)
             marks.append((done, el))
+            cpu_marks.append((done, cpu))
             last_print = el
             print(f"  [{cfg['backend']} {mode}] {done:>8} stored  {el:7.0f} s  {window:6.0f}/s now  "
-                  f"{done / el:6.0f}/s overall  rss {_rss_mib():.0f} MiB", flush=True)
+                  f"{done / el:6.0f}/s overall  {cpu_window:6.0f}/s now per CPU second  rss {_rss_mib():.0f} MiB",
+                  flush=True)
         out_of_time = el > budget
         if done in sizes or out_of_time:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             row = measure(cfg, corpus, gen, done, marks, dups, server)
             paused += time.perf_counter() - t
+            cpu_paused += time.process_time() - c
+            cpu_first, cpu_last = _growth(cpu_marks, done)
+            row.update(cpu_rate_first10=cpu_first, cpu_rate_last10=cpu_last, cpu_marks=list(cpu_marks))
             row.update(size=done if done in sizes else n, complete=done in sizes, ingest_s=round(el, 1))
             print("ROW " + json.dumps(row), flush=True)
         if out_of_time:
@@ -445,9 +456,10 @@ def measure(cfg: dict[str, Any], corpus: Corpus, gen: Generator, done: int, mark
     kept = [len(w & a) / len(a) for w, a in tops if a]
     similar, sim_hits = None, None
     if corpus.options.features:
-        _timed(lambda i: corpus.similar(i, 10), ids[:5])
-        similar = _pcts(_timed(lambda i: corpus.similar(i, 10), ids[5:]))
-        sim_hits = statistics.mean(len(corpus.similar(i, 10)) for i in ids[5:25])
+        fresh = Corpus(store, corpus.options)  # as `newsgraph similar` runs it: nothing cached by the ingest
+        _timed(lambda i: fresh.similar(i, 10), ids[:5])
+        similar = _pcts(_timed(lambda i: fresh.similar(i, 10), ids[5:]))
+        sim_hits = statistics.mean(len(fresh.similar(i, 10)) for i in ids[5:25])
     first, last = _growth(marks, done)
     el = marks[-1][1]
     return {"backend": cfg["backend"], "mode": cfg["mode"], "stored": done, "batch": cfg["batch"],
@@ -497,13 +509,15 @@ def _child(cfg: dict[str, Any], results: list[dict[str, Any]]) -> None:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (f"{'backend':9} {'mode':8} {'size':>8} {'stored':>8} {'art/s':>6} {'first10%':>8} {'last10%':>8} "
-            f"{'sim p50':>8} {'sim p95':>8} {'fts p50':>8} {'fts p95':>8} {'all p95':>8} {'kept':>5} {'DB MiB':>8} "
+            f"{'cpu f10%':>8} {'cpu l10%':>8} {'sim p50':>8} {'sim p95':>8} {'fts p50':>8} {'fts p95':>8} "
+            f"{'all p95':>8} {'kept':>5} {'DB MiB':>8} "
             f"{'RSS MiB':>8} "
             f"{'srv MiB':>8} {'finish s':>8}")
     rows = [head, "-" * len(head)]
     for r in results:
         rows.append(f"{r['backend']:9} {r['mode']:8} {r['size']:>8} {r['stored']:>8} {r['rate']:>6.0f} "
                     f"{_num(r['rate_first10'])} {_num(r['rate_last10'])} "
+                    f"{_num(r.get('cpu_rate_first10'))} {_num(r.get('cpu_rate_last10'))} "
                     f"{_ms(r['similar'], 'p50_ms')} {_ms(r['similar'], 'p95_ms')} {r['search']['p50_ms']:>8.1f} "
                     f"{r['search']['p95_ms']:>8.1f} {r['search_all']['p95_ms']:>8.1f} {r['search_top20_kept']:>5.2f} "
                     f"{r['db_mib']:>8.0f} {r['peak_rss_mib']:>8.0f} "

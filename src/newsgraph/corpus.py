@@ -13,11 +13,11 @@ state row; it is read from there and moved into per-story rows by the next check
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
+from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features, term_counts
 from newsgraph.connect.near_duplicates import (
     DEFAULT_PARAMS,
     NearDupParams,
@@ -36,6 +36,7 @@ _CLUSTER_HEAD = "stories.clusterer.head"  # the clusterer's global fields; its s
 _CLUSTER_BLOB = "stories.clusterer"  # the whole clusterer as one JSON, as written before the story_state table
 _CLUSTER_SEQ = "stories.checkpoint_seq"
 _STORY_COUNT = "stories.count"
+RECENT_FEATURES = 2048  # features of the articles added last, kept parsed: linking a new article mostly ranks them
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +75,20 @@ class SimilarHit:
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """What the connect step needs from one article alone (no corpus state), so engines can compute it on their
-    workers: the body's MinHash signature and LSH band keys, and its distinct terms (None without features)."""
+    workers: the body's MinHash signature and LSH band keys, and its distinct terms (None without features);
+    ``counts``, its term counts, saves tokenising the text again for its features (None: counted when needed)."""
 
     signature: bytes
     bands: list[tuple[int, str]]
     terms: list[str] | None
+    counts: Counter[str] | None = field(default=None, compare=False, repr=False)  # derived: not compared
 
 
 def prepare(article: Article, options: ConnectOptions) -> Prepared:
     m = minhash(article.body, options.near_dup)
-    terms = article_terms(article) if options.features else None
-    return Prepared(signature_bytes(m), bands(m, options.near_dup), terms)
+    counts = term_counts(article) if options.features else None
+    terms = article_terms(article, counts) if counts is not None else None
+    return Prepared(signature_bytes(m), bands(m, options.near_dup), terms, counts)
 
 
 class Corpus:
@@ -97,6 +101,7 @@ class Corpus:
         self._clusterer: StoryClusterer | None = None
         self._checkpoint = 0
         self._since_checkpoint = 0
+        self._recent: OrderedDict[str, ArticleFeatures] = OrderedDict()
 
     @property
     def df(self) -> DocFreq:
@@ -152,17 +157,21 @@ class Corpus:
         self._df = None
         self._clusterer = None
         self._checkpoint = self._since_checkpoint = 0
+        self._recent.clear()
 
     def _add(self, article_id: str, article: Article, new_df: Counter[str], p: Prepared) -> Added:
         sig, keys = p.signature, p.bands
         dup = self._near_duplicate(sig, keys)
         f = None
         if self.options.features:
-            terms = p.terms if p.terms is not None else article_terms(article)
+            counts = p.counts if p.counts is not None or p.terms is not None else term_counts(article)
+            terms = p.terms if p.terms is not None else article_terms(article, counts)
             self.df.add(terms)
             new_df.update(set(terms))
-            f = features(article_id, article, self.df)
+            f = features(article_id, article, self.df, counts)
         story = self.clusterer.add(f) if f is not None else None
+        if f is not None:
+            self._remember(f)
         self.store.add_article(ArticleRecord(
             id=article_id, article=article, signature=sig, bands=keys, duplicate_of=dup,
             features=f.to_json() if f else None, tags=f.tags if f else (), connect_stage=CONNECT_STAGE if f else None,
@@ -180,11 +189,21 @@ class Corpus:
                 best = (j, other)
         return None if best is None else (best[1], best[0])
 
+    def _remember(self, f: ArticleFeatures) -> None:
+        self._recent[f.id] = f
+        if len(self._recent) > RECENT_FEATURES:
+            self._recent.popitem(last=False)
+
+    def _features_of(self, ids: Sequence[str]) -> list[ArticleFeatures]:
+        """The stored features of ``ids`` (those that have them): recent ones from memory, the rest read and parsed."""
+        known = [self._recent[i] for i in ids if i in self._recent]
+        rest = [i for i in ids if i not in self._recent]
+        return known + [ArticleFeatures.from_json(d) for d in self.store.features(rest).values()] if rest else known
+
     def _rank(self, f: ArticleFeatures, k: int, limit: int, terms: int) -> list[tuple[str, float]]:
         top = [t for t, _ in heapq.nlargest(terms, f.terms.items(), key=lambda kv: (kv[1], kv[0]))]
         ids = self.store.similar_candidates(f.id, top, limit, f.published)
-        cands = [ArticleFeatures.from_json(d) for d in self.store.features(ids).values()]
-        return [(i, s) for i, s in rank_similar(f, cands, k) if s > 0.0]
+        return [(i, s) for i, s in rank_similar(f, self._features_of(ids), k) if s > 0.0]
 
     def _save_clusterer(self) -> None:
         clusterer = self.clusterer

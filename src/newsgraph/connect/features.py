@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -79,18 +79,28 @@ class ArticleFeatures:
     title: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # Field by field: dataclasses.asdict deep-copies every value first (a third of the cost of saving).
+        return json.dumps({"id": self.id, "published": self.published, "terms": self.terms,
+                           "entities": self.entities, "speakers": self.speakers, "tags": self.tags,
+                           "title": self.title}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, s: str) -> ArticleFeatures:
         d = _load_object(s, "ArticleFeatures")
         try:
-            return cls(id=str(d["id"]), published=d.get("published"),
-                       terms={str(k): float(v) for k, v in d.get("terms", {}).items()},
+            return cls(id=str(d["id"]), published=d.get("published"), terms=_weights(d.get("terms", {})),
                        entities=list(d.get("entities", [])), speakers=list(d.get("speakers", [])),
                        tags=list(d.get("tags", [])), title=d.get("title"))
         except KeyError as exc:
             raise ValueError(f"ArticleFeatures JSON lacks the field {exc}; was it written by to_json()?") from exc
+
+
+def _weights(raw: dict[str, Any]) -> dict[str, float]:
+    """Term weights as read from JSON: taken as they are when every weight is already a float (what ``to_json``
+    writes; JSON keys are always strings), converted otherwise. Ranking reads hundreds of these per query."""
+    if all(type(v) is float for v in raw.values()):
+        return raw
+    return {str(k): float(v) for k, v in raw.items()}
 
 
 def _load_object(s: str, what: str) -> dict[str, Any]:
@@ -100,6 +110,7 @@ def _load_object(s: str, what: str) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1 << 16)  # words repeat (Zipf): most calls are cache hits
 def normalize(word: str) -> str:
     """Lower-case, drop a possessive, fold a regular plural (``elections`` -> ``election``)."""
     w = word.lower().replace("’", "'")
@@ -116,6 +127,11 @@ def normalize(word: str) -> str:
 
 def content_words(text: str) -> list[tuple[str, bool]]:
     """(normalised word, looks like a name) for every content word; names are capitalised mid-sentence."""
+    return list(_content_words(text))
+
+
+@lru_cache(maxsize=4)  # an article's text is read for its terms and again for its topics (tags): tokenise it once
+def _content_words(text: str) -> tuple[tuple[str, bool], ...]:
     out: list[tuple[str, bool]] = []
     stop = stop_words()
     for m in WORD.finditer(text):
@@ -125,7 +141,13 @@ def content_words(text: str) -> list[tuple[str, bool]]:
             continue
         at_start = m.start() == 0 or bool(_SENTENCE_END.search(text[max(0, m.start() - 3):m.start()]))
         out.append((word, raw[0].isupper() and not at_start))
-    return out
+    return tuple(out)
+
+
+def term_counts(article: Article) -> Counter[str]:
+    """The term counts of an article (``term_vector``'s input), computed once and shared by ``prepare`` and
+    ``features`` so the text is tokenised once per article."""
+    return _terms_with_flags(_article_text(article))
 
 
 def _terms_with_flags(text: str) -> Counter[str]:
@@ -146,14 +168,17 @@ def _article_text(article: Article) -> str:
     return article.text if head and head in article.text else f"{head}\n{article.text}"
 
 
-def article_terms(article: Article) -> list[str]:
-    """The distinct terms of an article, as counted in ``DocFreq``."""
-    return sorted(t for t in _terms_with_flags(_article_text(article)) if not t.startswith("\x00"))
+def article_terms(article: Article, counts: Counter[str] | None = None) -> list[str]:
+    """The distinct terms of an article, as counted in ``DocFreq`` (``counts``: its ``term_counts``, if known)."""
+    return sorted(t for t in (counts if counts is not None else term_counts(article)) if not t.startswith("\x00"))
 
 
-def term_vector(text: str, df: DocFreq, headline: str | None = None, limit: int = MAX_TERMS) -> dict[str, float]:
-    """Sublinear TF x IDF, names and headline words weighted up, top ``limit`` terms, L2-normalised."""
-    counts = _terms_with_flags(text)
+def term_vector(text: str, df: DocFreq, headline: str | None = None, limit: int = MAX_TERMS,
+                counts: Counter[str] | None = None) -> dict[str, float]:
+    """Sublinear TF x IDF, names and headline words weighted up, top ``limit`` terms, L2-normalised.
+    ``counts``: the text's term counts when already known (``term_counts``)."""
+    if counts is None:
+        counts = _terms_with_flags(text)
     head = {w for w, _ in content_words(headline)} if headline else set()
     weights: dict[str, float] = {}
     for term, n in counts.items():
@@ -170,8 +195,9 @@ def term_vector(text: str, df: DocFreq, headline: str | None = None, limit: int 
     return {t: w / norm for t, w in top}
 
 
-def features(article_id: str, article: Article, df: DocFreq) -> ArticleFeatures:
-    """The features of an article, weighted by the corpus statistics ``df`` (which should already count it).
+def features(article_id: str, article: Article, df: DocFreq, counts: Counter[str] | None = None) -> ArticleFeatures:
+    """The features of an article, weighted by the corpus statistics ``df`` (which should already count it);
+    ``counts``: its ``term_counts`` when already known.
 
     Tags are ranked only for an article that went through the entities stage: ranking them for a bare article
     would run spaCy here, which is the pipeline's job, not the connect step's."""
@@ -180,6 +206,6 @@ def features(article_id: str, article: Article, df: DocFreq) -> ArticleFeatures:
     tags = rank_tags(article, df) if article.entities else []
     speakers = list(dict.fromkeys(q.speaker.name for q in article.quotes if q.speaker.name))
     return ArticleFeatures(id=article_id, published=article.published or article.updated,
-                           terms=term_vector(_article_text(article), df, article.headline),
+                           terms=term_vector(_article_text(article), df, article.headline, counts=counts),
                            entities=list(dict.fromkeys(e.key for e in article.entities)),
                            speakers=speakers, tags=tags, title=article.headline)

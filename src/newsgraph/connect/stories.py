@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ from newsgraph.connect.similar import similarity, to_date
 CENTROID_TERMS = 300
 INDEX_TERMS = 40
 QUERY_TERMS = 30
+MAX_CANDIDATES = 48  # stories scored per article: those sharing the most weight of its top terms
 STATE_VERSION = 2  # 1: no version field (same story fields)
 YEAR = re.compile(r"(?:19|20)\d\d")  # a term that is a year (terms are normalised words: "2013")
 
@@ -205,21 +206,24 @@ class _TermIndex:
         self.terms[sid] = terms
         self.is_dormant.add(sid)
 
-    def lookup(self, terms: list[str], both: bool) -> set[str]:
-        found: set[str] = set()
+    def lookup(self, terms: dict[str, float], both: bool) -> dict[str, float]:
+        """Story id -> the summed weight of the query ``terms`` among its index terms."""
+        found: dict[str, float] = {}
         for postings in (self.active, self.dormant) if both else (self.active,):
-            for t in terms:
-                ids = postings.get(t)
-                if ids:
-                    found |= ids
+            for t, w in terms.items():
+                for sid in postings.get(t, ()):
+                    found[sid] = found.get(sid, 0.0) + w
         return found
 
 
 class StoryClusterer:
     """Single-pass story clustering over a time-ordered stream of ``ArticleFeatures``."""
 
-    def __init__(self, options: ClusterOptions | None = None) -> None:
+    def __init__(self, options: ClusterOptions | None = None,
+                 scorer: Callable[[ArticleFeatures, ArticleFeatures], float] | None = None) -> None:
+        # scorer(article, story centroid): ``similarity`` unless given (the evaluation blends embeddings in)
         self.options = options or ClusterOptions()
+        self._similarity = scorer or similarity
         self._stories: dict[str, _StoryState] = {}
         self._index = _TermIndex()
         self._last_day: dict[str, int | None] = {}
@@ -229,6 +233,7 @@ class StoryClusterer:
         self._years: dict[str, frozenset[str]] = {}  # cache: the years among each story's terms
         self._changed: set[str] = set()  # ids of the stories changed since the last ``take_changed``
         self._next = 1
+        self.candidates_examined = 0  # stories looked up for the last article (at most MAX_CANDIDATES)
 
     def add(self, f: ArticleFeatures) -> str:
         """Put one article into a story and return the story's id (an existing one, or a new one)."""
@@ -237,11 +242,9 @@ class StoryClusterer:
         best_id, best = None, self.options.threshold
         article_years = years(f.terms) if self.options.year_penalty else frozenset()
         for sid in self._candidates(f, day):
-            if self._closed(sid, day):
-                continue
             if sid not in self._centroids:
                 self._centroids[sid] = self._stories[sid].centroid(self.options)
-            score = similarity(f, self._centroids[sid])
+            score = self._similarity(f, self._centroids[sid])
             if article_years and year_conflict(article_years, self._story_years(sid)):
                 score -= self.options.year_penalty
             if score >= best:
@@ -267,10 +270,18 @@ class StoryClusterer:
         return self._years[sid]
 
     def _candidates(self, f: ArticleFeatures, day: int | None) -> list[str]:
+        """The stories worth scoring, in story order: the open ones sharing one of the article's top terms, at most
+        ``MAX_CANDIDATES`` (the most shared term weight first), so the work per article stays bounded however
+        many stories are open (a dense stream, a common word among every story's top terms)."""
         top = sorted(f.terms, key=f.terms.__getitem__, reverse=True)[:QUERY_TERMS]  # ties keep their order
         mark = self._index.watermark
         both = day is None or mark is None or day - self.options.window_days < mark
-        return sorted(self._index.lookup(top, both), key=lambda s: int(s[1:]))
+        found = {sid: w for sid, w in self._index.lookup({t: f.terms[t] for t in top}, both).items()
+                 if not self._closed(sid, day)}  # the cap counts open stories only
+        if len(found) > MAX_CANDIDATES:
+            found = dict(heapq.nlargest(MAX_CANDIDATES, found.items(), key=lambda kv: (kv[1], -int(kv[0][1:]))))
+        self.candidates_examined = len(found)
+        return sorted(found, key=lambda s: int(s[1:]))
 
     def _closed(self, sid: str, day: int | None) -> bool:
         last = self._last_day[sid]
@@ -290,6 +301,8 @@ class StoryClusterer:
             last, _, sid = heapq.heappop(self._expiry)
             if self._last_day.get(sid) == last:
                 self._index.sleep(sid)
+                self._centroids.pop(sid, None)  # caches, rebuilt if a late article reaches the story: memory
+                self._years.pop(sid, None)      # then grows with the open stories, not with every story
 
     def _reindex(self, state: _StoryState, ranked: list[str] | None = None) -> None:
         last = _day(state.last)

@@ -164,9 +164,25 @@ def _entity_score(c: Candidate, headline: str) -> float:
     """Type weight x mentions^COUNT_POWER, lifted when the headline names it, lowered for a lone first name.
     (Weighting by corpus rarity was tried and lost on the editor tags.)"""
     forms = {c.name, *c.variants} | ({c.name.split()[-1]} if c.type == "PERSON" else set())
-    head = 1.5 if any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", headline) for f in forms if f) else 1.0
+    head = 1.5 if any(_has_word(headline, f) for f in forms if f) else 1.0
     lone = 0.5 if c.type == "PERSON" and len(c.name.split()) == 1 else 1.0  # a first name alone is rarely a tag
     return ENTITY_TYPES.get(c.type, 0.5) * math.pow(c.count, COUNT_POWER) * head * lone
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what the regex ``\w`` matches in a str pattern
+
+
+def _has_word(text: str, form: str) -> bool:
+    r"""``form`` occurs in ``text`` with no word character either side: the regex ``(?<!\w)form(?!\w)`` without
+    compiling one pattern per name (every article has new names, so the regex cache missed each time)."""
+    at = text.find(form)
+    while at >= 0:
+        end = at + len(form)
+        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        at = text.find(form, at + 1)
+    return False
 
 
 def _region_tags(places: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:

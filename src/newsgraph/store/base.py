@@ -19,6 +19,10 @@ from newsgraph.model import Article, Dateline, DateMention, Entity, Paragraph, Q
 from newsgraph.settings import default
 
 SEARCH_WINDOW = int(default("search_window"))
+# similar_candidates: an entity in more articles than this picks no candidates (too common to tell them apart);
+# text candidates away from the article's date come from the articles ingested this close to it (bounded work)
+ENTITY_CANDIDATE_CAP = 500
+TEXT_CANDIDATE_WINDOW = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,9 @@ from psycopg.types.string import StrDumperUnknown
 
 from newsgraph.model import Article
 from newsgraph.store.base import (
+    ENTITY_CANDIDATE_CAP,
     SEARCH_WINDOW,
+    TEXT_CANDIDATE_WINDOW,
     ArticleRecord,
     ArticleSummary,
     QuoteRow,
@@ -387,14 +389,17 @@ class PostgresStore:
 
     def similar_candidates(self, article_id: str, terms: Sequence[str], limit: int,
                            published: str | None = None, window_days: float = 14.0) -> list[str]:
-        """Candidates for ``similar``: shared entities, shared LSH bands, same story, stored links (and their
-        links), and text search on the article's top ``terms`` (within ``window_days`` of ``published`` when it
-        is known, then anywhere); every source is an indexed query capped at ``limit``."""
-        p = {"id": article_id, "limit": limit}
+        """Candidates for ``similar``: shared entities (those in at most ``ENTITY_CANDIDATE_CAP`` articles), shared
+        LSH bands, same story, stored links (and their links), and text search on the article's top ``terms``
+        within ``window_days`` of ``published`` when it is known, then among the ``TEXT_CANDIDATE_WINDOW``
+        articles ingested before and after it. Every source is an indexed query capped at ``limit`` whose work
+        does not grow with the corpus (for articles ingested in time order)."""
+        p = {"id": article_id, "limit": limit, "cap": ENTITY_CANDIDATE_CAP, "near": TEXT_CANDIDATE_WINDOW}
         queries = [
             "SELECT m2.article_id FROM mentions m1 JOIN mentions m2 ON m2.entity_key = m1.entity_key "
-            "WHERE m1.article_id = %(id)s AND m2.article_id != %(id)s GROUP BY m2.article_id "
-            "ORDER BY count(*) DESC, m2.article_id LIMIT %(limit)s",
+            "WHERE m1.article_id = %(id)s AND m2.article_id != %(id)s AND (SELECT count(*) FROM (SELECT 1 FROM "
+            "mentions m3 WHERE m3.entity_key = m1.entity_key LIMIT %(cap)s + 1) c) <= %(cap)s "
+            "GROUP BY m2.article_id ORDER BY count(*) DESC, m2.article_id LIMIT %(limit)s",
             "SELECT DISTINCT b2.article_id FROM near_dup_bands b1 JOIN near_dup_bands b2 "
             "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = %(id)s AND b2.article_id != %(id)s "
             "LIMIT %(limit)s",
@@ -412,13 +417,16 @@ class PostgresStore:
         if words:
             # websearch syntax: plain words joined by `or` match any of them, and no word is read as an operator
             q = {**p, "q": " or ".join(words)}
-            text = ("SELECT a.id FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q "
+            text = ("SELECT a.id FROM articles a, websearch_to_tsquery('english', %(q)s) q, (SELECT coalesce(("
+                    "SELECT seq FROM articles WHERE id = %(id)s), (SELECT max(seq) FROM articles)) AS seq) s "
+                    "WHERE a.fts @@ q "
                     "AND a.id != %(id)s {} ORDER BY ts_rank(a.fts, q) DESC, a.seq LIMIT %(limit)s")
             window = date_window(published, window_days)
             if window is not None:
                 found.update((a, None) for a in self._column(
                     text.format("AND a.published BETWEEN %(lo)s AND %(hi)s"), {**q, "lo": window[0], "hi": window[1]}))
-            found.update((a, None) for a in self._column(text.format(""), q))
+            found.update((a, None) for a in self._column(text.format(
+                "AND a.seq BETWEEN s.seq - %(near)s AND s.seq + %(near)s"), q))
         return list(found)
 
     def links(self, article_id: str) -> list[tuple[str, float]]:

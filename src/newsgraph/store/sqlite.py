@@ -18,7 +18,9 @@ from typing import Any
 
 from newsgraph.model import Article
 from newsgraph.store.base import (
+    ENTITY_CANDIDATE_CAP,
     SEARCH_WINDOW,
+    TEXT_CANDIDATE_WINDOW,
     ArticleRecord,
     ArticleSummary,
     QuoteRow,
@@ -252,13 +254,16 @@ class SQLiteStore:
 
     def similar_candidates(self, article_id: str, terms: Sequence[str], limit: int,
                            published: str | None = None, window_days: float = 14.0) -> list[str]:
-        """Candidates for ``similar``: shared entities, shared LSH bands, same story, stored links (and their
-        links), and FTS on the article's top ``terms`` (within ``window_days`` of ``published`` when it is known,
-        then anywhere); every source is an indexed query capped at ``limit``."""
+        """Candidates for ``similar``: shared entities (those in at most ``ENTITY_CANDIDATE_CAP`` articles), shared
+        LSH bands, same story, stored links (and their links), and FTS on the article's top ``terms`` within
+        ``window_days`` of ``published`` when it is known, then among the ``TEXT_CANDIDATE_WINDOW`` articles
+        ingested before and after it. Every source is an indexed query capped at ``limit`` whose work does not
+        grow with the corpus (for articles ingested in time order)."""
         queries = [
             ("SELECT m2.article_id FROM mentions m1 JOIN mentions m2 ON m2.entity_key = m1.entity_key "
-             "WHERE m1.article_id = ?1 AND m2.article_id != ?1 GROUP BY m2.article_id "
-             "ORDER BY count(*) DESC, m2.article_id LIMIT ?2", (article_id, limit)),
+             "WHERE m1.article_id = ?1 AND m2.article_id != ?1 AND (SELECT count(*) FROM (SELECT 1 FROM mentions m3 "
+             "WHERE m3.entity_key = m1.entity_key LIMIT ?3 + 1)) <= ?3 GROUP BY m2.article_id "
+             "ORDER BY count(*) DESC, m2.article_id LIMIT ?2", (article_id, limit, ENTITY_CANDIDATE_CAP)),
             ("SELECT DISTINCT b2.article_id FROM near_dup_bands b1 JOIN near_dup_bands b2 "
              "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = ?1 AND b2.article_id != ?1 LIMIT ?2",
              (article_id, limit)),
@@ -274,16 +279,30 @@ class SQLiteStore:
             found.update((str(r[0]), None) for r in self._db.execute(sql, params))
         match = fts_any(terms)
         if match:
-            window = date_window(published, window_days)
-            fts = ("SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? "
-                   "AND a.id != ? {} ORDER BY f.rank LIMIT ?")
-            if window is not None:
-                rows = self._db.execute(fts.format("AND a.published BETWEEN ? AND ?"),
-                                        (match, article_id, *window, limit))
-                found.update((str(r[0]), None) for r in rows)
-            rows = self._db.execute(fts.format(""), (match, article_id, limit))
-            found.update((str(r[0]), None) for r in rows)
+            found.update((a, None) for a in self._text_candidates(article_id, match, limit, published, window_days))
         return list(found)
+
+    def _text_candidates(self, article_id: str, match: str, limit: int, published: str | None,
+                         window_days: float) -> list[str]:
+        """FTS candidates ranked by bm25 within rowid (seq) ranges, so FTS5 ranks only the matches in range, not
+        every match in the corpus: the range of the articles published in the date window (the same rows as a
+        filter on the date alone), then the ``TEXT_CANDIDATE_WINDOW`` articles ingested around this one."""
+        fts = ("SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid WHERE articles_fts MATCH ? "
+               "AND f.rowid BETWEEN ? AND ? AND a.id != ? {} ORDER BY f.rank LIMIT ?")
+        out: list[str] = []
+        window = date_window(published, window_days)
+        if window is not None:
+            lo, hi = self._db.execute("SELECT min(seq), max(seq) FROM articles WHERE published BETWEEN ? AND ?",
+                                      window).fetchone()
+            if lo is not None:
+                rows = self._db.execute(fts.format("AND a.published BETWEEN ? AND ?"),
+                                        (match, lo, hi, article_id, *window, limit))
+                out += [str(r[0]) for r in rows]
+        row = self._db.execute("SELECT seq FROM articles WHERE id = ?", (article_id,)).fetchone()
+        seq = int(row[0]) if row is not None else self.max_seq()
+        rows = self._db.execute(fts.format(""), (match, seq - TEXT_CANDIDATE_WINDOW, seq + TEXT_CANDIDATE_WINDOW,
+                                                 article_id, limit))
+        return out + [str(r[0]) for r in rows]
 
     def links(self, article_id: str) -> list[tuple[str, float]]:
         rows = self._db.execute("SELECT other_id, score FROM similar_links WHERE article_id = ? "
