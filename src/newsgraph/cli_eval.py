@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -89,26 +90,55 @@ def tags(
     typer.echo(json.dumps(report_dict(report), indent=2) if fmt == "json" else report_text(report))
 
 
+EMBEDDINGS_HELP = "Blend this embedder's cosine into the score (minilm-int8 or minilm; default: none)."
+
+
+T = TypeVar("T")
+
+
+def _or_exit(run: Callable[[], T]) -> T:
+    """``run()``, or exit 2 with the error's advice (an unknown embedder, a missing extra)."""
+    from newsgraph.errors import NewsgraphError
+
+    try:
+        return run()
+    except NewsgraphError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @eval_app.command("stories")
 def stories(
     data: Annotated[str | None, typer.Option(help="ECB+ folder (default: under $NEWSGRAPH_SHARED).")] = None,
     orders: Annotated[int, typer.Option(help="How many seeded stream orders to average.")] = 3,
+    embeddings: Annotated[str | None, typer.Option(help=EMBEDDINGS_HELP)] = None,
+    weight: Annotated[float | None, typer.Option(help="With --embeddings: the cosine's share of the score "
+                                                 "(default: the one chosen on ECB+).")] = None,
+    threshold: Annotated[float | None, typer.Option(help="With --embeddings: the least blended score to join a "
+                                                    "story (default: the one chosen with the weight).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Online story clustering on ECB+: B-cubed, pairwise F1 and ARI, beside TF-IDF average-link."""
-    from newsgraph.evaluate.stories import ECBPLUS, evaluate_stories, stories_dict, stories_text
+    from newsgraph.evaluate.stories import ECBPLUS, EmbeddingOptions, evaluate_stories, stories_dict, stories_text
 
-    report = evaluate_stories(_data_or_exit(ECBPLUS, data), seeds=tuple(range(orders)))
+    root = _data_or_exit(ECBPLUS, data)
+    blend = EmbeddingOptions.of(embeddings, weight, threshold) if embeddings else None
+    report = _or_exit(lambda: evaluate_stories(root, seeds=tuple(range(orders)), embeddings=blend))
     typer.echo(json.dumps(stories_dict(report), indent=2) if fmt == "json" else stories_text(report))
 
 
 @eval_app.command("similar")
 def similar(
     data: Annotated[str | None, typer.Option(help="ECB+ folder (default: under $NEWSGRAPH_SHARED).")] = None,
+    embeddings: Annotated[str | None, typer.Option(help=EMBEDDINGS_HELP)] = None,
+    weight: Annotated[float | None, typer.Option(help="With --embeddings: the cosine's share of the score "
+                                                 "(default: the one chosen on ECB+; a few others are reported "
+                                                 "beside it).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Similar news on ECB+: nDCG@10 and P@5 (same story relevant), beside TF-IDF cosine."""
     from newsgraph.evaluate.stories import ECBPLUS, evaluate_similar, similar_dict, similar_text
 
-    report = evaluate_similar(_data_or_exit(ECBPLUS, data))
+    root = _data_or_exit(ECBPLUS, data)
+    report = _or_exit(lambda: evaluate_similar(root, embedder=embeddings, weight=weight))
     typer.echo(json.dumps(similar_dict(report), indent=2) if fmt == "json" else similar_text(report))
