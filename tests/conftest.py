@@ -4,7 +4,9 @@ beside the checkout; NEWSGRAPH_SHARED names it explicitly."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +34,13 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def seed_text(shared: Path) -> str:
     return (shared / "seed" / "putin-gaza-2023-10-13.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[Any]:
+    """A local Ray instance for one test module (2 CPUs, loopback only), shut down after it."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install 'newsgraph[ray]'")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+    yield ray
+    ray.shutdown()

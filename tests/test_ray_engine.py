@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +31,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.con
 QUOTES = IngestOptions(analyze=AnalyzeOptions(stages=("quotes",)), batch=8)
 STRUCTURE = IngestOptions(analyze=AnalyzeOptions(nlp=False), batch=8)
 BAD_LINE = "{not json\n"
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[Any]:
-    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install 'newsgraph[ray]'")
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
