@@ -38,7 +38,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -313,15 +313,8 @@ def baseline_clusters(docs: Sequence[EcbDoc], threshold: float = BASELINE_THRESH
 
 
 def baseline_ranker(docs: Sequence[EcbDoc]) -> Callable[[int], list[int]]:
-    import numpy as np
-
     x = tfidf_matrix(docs)
-    sims = (x @ x.T).toarray()
-    np.fill_diagonal(sims, -1.0)
-
-    def rank(i: int) -> list[int]:
-        return [int(j) for j in np.argsort(-sims[i], kind="stable")[:10]]
-    return rank
+    return matrix_ranker((x @ x.T).toarray())
 
 
 # ---------------------------------------------------------------------------------------------------- reports
@@ -387,8 +380,7 @@ def _scored(gold: dict[str, str], assigned: dict[str, str]) -> ClusterScores:
 
 def _blended_run(feats: Sequence[ArticleFeatures], vectors: dict[str, NDArray[np.float32]],
                  embeddings: EmbeddingOptions, options: ClusterOptions | None) -> dict[str, str]:
-    base = options or ClusterOptions()
-    joined = ClusterOptions(embeddings.threshold, base.window_days, base.centroid_terms, base.year_penalty)
+    joined = replace(options or ClusterOptions(), threshold=embeddings.threshold)
     return blended_clusters(feats, vectors, embeddings.weight, joined)
 
 
@@ -411,6 +403,7 @@ def evaluate_similar(root: Path, seed: int = 0, topics: Sequence[int] | None = N
     docs = load_ecbplus(root, topics)
     feats = stream_features(docs, seed)
     ours = rank_scores(docs, similar_ranker(docs, feats))
+    baseline = rank_scores(docs, baseline_ranker(docs))
     blends: list[tuple[float, RankScores]] = []
     if embedder:
         import numpy as np
@@ -424,8 +417,8 @@ def evaluate_similar(root: Path, seed: int = 0, topics: Sequence[int] | None = N
             blends.append((w, rank_scores(docs, matrix_ranker(blend(lexical, cosines, w)))))
         auc = {"lexical": same_kind_auc(docs, lexical), "embedding": same_kind_auc(docs, cosines),
                f"blend w={blends[0][0]:g}": same_kind_auc(docs, blend(lexical, cosines, blends[0][0]))}
-        return SimilarReport(len(docs), ours, rank_scores(docs, baseline_ranker(docs)), embedder, blends, auc)
-    return SimilarReport(len(docs), ours, rank_scores(docs, baseline_ranker(docs)))
+        return SimilarReport(len(docs), ours, baseline, embedder, blends, auc)
+    return SimilarReport(len(docs), ours, baseline)
 
 
 def stories_text(report: StoriesReport) -> str:
