@@ -32,7 +32,7 @@ _COLUMNS: list[int | str] = [TAG, LOWER, DEP, IS_SPACE]
 _INDEXED = ("LOWER", "TAG", "DEP", "IS_SPACE")  # most selective first
 _MAX_TOKENS = 2
 _SETTABLE = {LEMMA, POS, TAG, DEP, MORPH}
-_MEMO_SIZE = 200_000  # distinct (tag, lower, dep, space) rows remembered before starting afresh
+_MEMO_SIZE = 200_000  # distinct (tag, lower, dep, space) rows, or regex results, remembered before starting afresh
 
 
 def use_fast_matmul(nlp: Language) -> Language:
@@ -184,8 +184,9 @@ class FastAttributeRuler:
             return doc
         rows = doc.to_array(_COLUMNS).tolist()
         found: dict[int, list[_Rule]] = {}
-        if len(self._memo) > _MEMO_SIZE:
+        if len(self._memo) > _MEMO_SIZE or len(self._regex_memo) > _MEMO_SIZE:  # both grow with the vocabulary
             self._memo.clear()
+            self._regex_memo.clear()
         for i, row in enumerate(rows):  # one-token rules: the same (tag, lower, dep, space) gets the same rules
             key = tuple(row)
             hits = self._memo.get(key)
