@@ -44,7 +44,6 @@ from newsgraph.settings import SETTINGS
 from newsgraph.store import open_store
 from newsgraph.understand.pipeline import AnalyzeOptions
 from pg_server import PgServer
-from test_ray_engine import ray_cluster  # noqa: F401  (fixture: one local Ray instance for the module)
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context"),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds Ray workers through /proc")]
@@ -68,7 +67,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def raylet(ray_cluster: Any) -> int:  # noqa: F811
+def raylet(ray_cluster: Any) -> int:
     """The PID of the cluster's raylet: the parent of every worker it starts."""
     parent = ray_cluster.remote(lambda: os.getppid())  # a lambda travels by value; this module does not
     return int(ray_cluster.get(parent.remote()))
@@ -207,7 +206,7 @@ def assert_same_tables(got: dict[str, list[tuple[object, ...]]], want: dict[str,
 
 
 def test_a_killed_worker_is_replaced_and_the_ingest_finishes_by_itself(
-        ray_cluster: Any, raylet: int, backend: Backend, corpus: Path,  # noqa: F811
+        ray_cluster: Any, raylet: int, backend: Backend, corpus: Path,
         clean: dict[str, list[tuple[object, ...]]]) -> None:
     db = backend.new()
     address = ray_cluster.get_runtime_context().gcs_address
@@ -229,7 +228,7 @@ def test_a_killed_worker_is_replaced_and_the_ingest_finishes_by_itself(
 
 
 def test_with_no_retries_the_run_stops_with_the_fix_and_a_rerun_completes_it(
-        ray_cluster: Any, raylet: int, backend: Backend, corpus: Path,  # noqa: F811
+        ray_cluster: Any, raylet: int, backend: Backend, corpus: Path,
         clean: dict[str, list[tuple[object, ...]]]) -> None:
     db = backend.new()
     store = open_store(db)
