@@ -189,6 +189,11 @@ def _ray_batches(sources: Iterable[str], options: IngestOptions,
         ctx.execution_options.preserve_order = True  # the connect step's results depend on arrival order
         ctx.enable_progress_bars = False
         failure = yield from _analysed(ray, sources, options, engine)
+    except BaseException:
+        # The consumer failed (a store error, Ctrl-C): Ray is left to its own exit handler. Shut down here, while
+        # its threads may still touch it, Ray can end the process before the error is shown.
+        started = False
+        raise
     finally:
         if started:
             ray.shutdown()
