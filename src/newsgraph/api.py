@@ -8,6 +8,7 @@ from functools import lru_cache
 from newsgraph.errors import InputError
 from newsgraph.model import Article, RawDocument
 from newsgraph.read import detect_kind, read_sources
+from newsgraph.settings import default
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 
@@ -24,7 +25,7 @@ def analyze(text_or_html: str, *, url: str | None = None, published: str | None 
 
 
 def analyze_paths(paths: Iterable[str], *, options: AnalyzeOptions | None = None,
-                  max_bytes: int = 20_000_000) -> Iterator[Article | InputError]:
+                  max_bytes: int = int(default("max_bytes"))) -> Iterator[Article | InputError]:
     """Read files, directories or ``-`` and analyse each input; bad inputs come back as ``InputError``."""
     pipeline = _pipeline(options or AnalyzeOptions())
     pending_errors: list[InputError] = []

@@ -23,6 +23,7 @@ from newsgraph.model import RawDocument
 from newsgraph.read.feeds import Skipped, iter_feed, looks_like_feed
 from newsgraph.read.sources import ReadResult, expand_paths, read_path
 from newsgraph.read.warc import GZIP_MAGIC, iter_warc, looks_like_warc
+from newsgraph.settings import default
 from newsgraph.store.base import Store
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
@@ -36,7 +37,7 @@ class IngestOptions:
     analyze: AnalyzeOptions = field(default_factory=AnalyzeOptions)
     connect: ConnectOptions = field(default_factory=ConnectOptions)
     batch: int = 32
-    max_bytes: int = 20_000_000
+    max_bytes: int = int(default("max_bytes"))  # declared once, in settings.py
 
     def __post_init__(self) -> None:
         if self.batch < 1:

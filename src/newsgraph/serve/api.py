@@ -20,6 +20,7 @@ from newsgraph.read.sources import ReadResult
 from newsgraph.serve import queries
 from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found, invalid
 from newsgraph.serve.search import SearchPage, search
+from newsgraph.settings import default
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
     403: {"model": ErrorOut, "description": "The server is read-only (started without a token)"},
 }
-MAX_CHARS = 20_000_000  # ingest's default --max-bytes
+MAX_CHARS = int(default("max_bytes"))  # a posted page is held to ingest's --max-bytes default
 bearer = HTTPBearer(auto_error=False, description="The token the server was started with (NEWSGRAPH_API_TOKEN).")
 
 
