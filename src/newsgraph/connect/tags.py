@@ -5,20 +5,24 @@ Three sources, merged into one ranking:
 
 - **entities**: ``article.entities`` when the entities stage has run; otherwise spaCy's named entities through
   ``spacy_entities`` (the adapter to drop once every stored article has entities). Scored by type and
-  mentions, lifted when the headline names them; mentions in bylines and credit lines do not count. A short
-  form joins the longer name it shortens ("Xi" -> "Xi Jinping", "Crimson Tide" -> "Alabama Crimson Tide"), a
-  surname alone gets the full name a reference news corpus knows ("Trump" -> "Donald Trump"); places are
+  mentions, lifted when the headline or the URL's words name them (``url_words``: news URLs spell out the
+  headline); mentions in bylines and credit lines do not count. A short form joins the longer name it
+  shortens ("Xi" -> "Xi Jinping", "Crimson Tide" -> "Alabama Crimson Tide"), a surname alone gets the full
+  name a reference news corpus knows ("Trump" -> "Donald Trump"); places are
   given their gazetteer name ("the U.S." -> "United States", a dateline's "Ill." -> "Illinois") and lift their
   country's region ("Middle East"), weighted low: editors seldom tag a continent the text does not name.
 - **topics**: a small, general news taxonomy (section names such as "Politics", "Health", "Football"), each
-  with cue words; a topic is tagged when its cues are dense enough in the text.
+  with cue words; a topic is tagged when its cues are dense enough in the text (lifted when the URL names it,
+  as "/politics/" does).
 - **key phrases**: runs of one to three lower-case words ending in a noun ("feather duvet lung", "dentists"),
   ranked by how often the text uses them and how rare their words are in a reference news corpus
   (``tag_wordfreq.json.gz``, rebuilt by ``benchmarks/build_tag_wordfreq.py``). Text in another language gets
   its top TF-IDF words instead (``term_tags``, needs ``df``).
 
-The merged ranking stops early when the next tag scores far below the first: a short list of likely tags beats
-ten with a tail of guesses.
+Names are trimmed of what NER ran into them (``tag_names``). ``tag_candidates`` gathers every candidate with
+what a scorer weighs; the scorer (``tag_scorer``: the hand-set rule or a fitted linear one, whichever
+``benchmarks/train_tag_scorer.py`` found better under cross-validation) ranks them and stops the list early
+when the tail is weak: a short list of likely tags beats ten with a tail of guesses.
 """
 
 from __future__ import annotations
@@ -36,22 +40,16 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from newsgraph.connect.features import WORD, DocFreq, normalize, term_vector
 from newsgraph.connect.features import stop_words as english_stop_words
+from newsgraph.connect.tag_names import clean, good_name, name_parts, opens_sentence, trim_name
+from newsgraph.connect.tag_scorer import Scorer, TagCandidate, default_scorer
 from newsgraph.connect.taxonomy import topic_scores
 from newsgraph.model import Article
 
 ENTITY_TYPES = {"PERSON": 1.0, "ORG": 0.9, "GPE": 0.9, "LOC": 0.8, "NORP": 0.0, "EVENT": 0.8, "FAC": 0.6,
                 "PRODUCT": 0.6, "WORK_OF_ART": 0.5, "LAW": 0.5}
-_ABBREVIATION = re.compile(r"(?:^|[\s.])\w\.$")
-_POSSESSOR = re.compile(r"^(?:[\w.-]+\s){0,2}[\w.-]+['’]s\s+(?=\S)")  # "Beth's NHS": the name follows it
-MAX_NAME_WORDS = 5
-W_TOPIC = 0.7
-W_REGION = 0.1
-W_TERM = 0.15  # key phrases: on the editor tags only one in twenty is an editor's tag, so they come last
 MAX_TOPICS = 3
 COUNT_POWER = 0.75
 TOPIC_FULL_DENSITY = 0.03
-MIN_TAGS = 5  # editors list six tags (median); fewer than five loses more recall than it wins precision
-MIN_RELATIVE = 0.3  # past MIN_TAGS, a tag scoring under this share of the first is left out
 _TYPE_ALIASES = {"PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG", "ORGANIZATION": "ORG", "GPE": "GPE",
                  "LOC": "LOC", "PLACE": "GPE", "LOCATION": "LOC"}
 
@@ -67,16 +65,20 @@ class Candidate:
 
 
 def spacy_entities(article: Article, nlp: Any) -> list[Candidate]:
-    """Named entities from spaCy's NER, grouped by surface form (the entities stage will replace this)."""
+    """Named entities from spaCy's NER, grouped by surface form (the entities stage will replace this). A span
+    over several lines is one name per line; words NER ran into a name are trimmed (``tag_names``)."""
     with nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names]):
         doc = nlp(article.text)
     out: dict[tuple[str, str], Candidate] = {}
     for ent in doc.ents:
-        name = _clean(ent.text)
-        if ent.label_ not in ENTITY_TYPES or not _good_name(name):
+        if ent.label_ not in ENTITY_TYPES:
             continue
-        c = out.setdefault((name.casefold(), ent.label_), Candidate(name, ent.label_))
-        c.count += 1
+        for i, part in enumerate(name_parts(ent.text)):
+            name = trim_name(part, ent.label_, i > 0 or opens_sentence(article.text, ent.start_char))
+            if not good_name(name):
+                continue
+            c = out.setdefault((name.casefold(), ent.label_), Candidate(name, ent.label_))
+            c.count += 1
     return _merge_short_forms(_merge_acronyms(list(out.values())))
 
 
@@ -84,26 +86,12 @@ def stored_entities(article: Article) -> list[Candidate]:
     """The entities stage's entities as candidates (a name spanning lines, a list run together, is dropped)."""
     out = []
     for e in article.entities:
-        if not _good_name(e.name):
-            continue
         kind = _TYPE_ALIASES.get(e.type.upper(), e.type.upper())
-        out.append(Candidate(_clean(e.name), kind, count=max(1, len(e.mentions)), variants=set(e.aliases)))
+        name = trim_name(clean(e.name), kind) if good_name(e.name) else ""
+        if not good_name(name):
+            continue
+        out.append(Candidate(name, kind, count=max(1, len(e.mentions)), variants=set(e.aliases)))
     return _merge_short_forms(_merge_acronyms(out))
-
-
-def _good_name(name: str) -> bool:
-    return (len(name) >= 2 and "\n" not in name and any(c.isalpha() for c in name)
-            and not any(c.isdigit() for c in name) and len(name.split()) <= MAX_NAME_WORDS)
-
-
-def _clean(text: str) -> str:
-    name = " ".join(text.split()).strip(" ,;:'\"“”‘’()-")
-    if name.endswith(".") and not _ABBREVIATION.search(name):
-        name = name[:-1]
-    for prefix in ("the ", "The "):
-        name = name.removeprefix(prefix)
-    name = _POSSESSOR.sub("", name)
-    return name.removesuffix("'s").removesuffix("’s")
 
 
 _NOT_INITIALS = {"The", "Of", "And", "For", "Co", "Corp", "Inc", "Ltd", "Plc", "LLC", "Company"}
@@ -136,13 +124,15 @@ def _merge_acronyms(cands: list[Candidate]) -> list[Candidate]:
 def _merge_short_forms(cands: list[Candidate]) -> list[Candidate]:
     """A person's or organisation's short form ("Lohan", "Xi", "Crimson Tide") is counted with the longer name
     of a person or organisation that starts or ends with it ("Lindsay Lohan", "Xi Jinping", "Alabama Crimson
-    Tide"); of several, the most mentioned, a person first for a one-word name."""
+    Tide"); of several, the most mentioned, a person first for a one-word name. An organisation named more often
+    than a longer name it starts ("Google", "Google Stadia") is the main one, not its short form."""
     named = [c for c in cands if c.type in ("PERSON", "ORG")]
     merged: list[Candidate] = []
     for c in cands:
         words = c.name.split()
         longer = [p for p in named if p is not c and len(p.name.split()) > len(words)
-                  and words in (p.name.split()[:len(words)], p.name.split()[-len(words):])]
+                  and (words == p.name.split()[-len(words):]
+                       or (words == p.name.split()[:len(words)] and (c.type == "PERSON" or p.count >= c.count)))]
         if c.type not in ("PERSON", "ORG") or not longer:
             merged.append(c)
             continue
@@ -160,13 +150,32 @@ def _load_nlp() -> Any:
     return load_nlp(str(default("spacy_model")))
 
 
-def _entity_score(c: Candidate, headline: str) -> float:
+def _entity_score(c: Candidate, head: bool) -> float:
     """Type weight x mentions^COUNT_POWER, lifted when the headline names it, lowered for a lone first name.
     (Weighting by corpus rarity was tried and lost on the editor tags.)"""
-    forms = {c.name, *c.variants} | ({c.name.split()[-1]} if c.type == "PERSON" else set())
-    head = 1.5 if any(_has_word(headline, f) for f in forms if f) else 1.0
     lone = 0.5 if c.type == "PERSON" and len(c.name.split()) == 1 else 1.0  # a first name alone is rarely a tag
-    return ENTITY_TYPES.get(c.type, 0.5) * math.pow(c.count, COUNT_POWER) * head * lone
+    return ENTITY_TYPES.get(c.type, 0.5) * math.pow(c.count, COUNT_POWER) * (1.5 if head else 1.0) * lone
+
+
+def _in_headline(c: Candidate, headline: str, fold: bool = False) -> bool:
+    """The headline names ``c`` (a person by surname too); ``fold``: compare case-insensitively (a URL)."""
+    forms = {c.name, *c.variants} | ({c.name.split()[-1]} if c.type == "PERSON" else set())
+    if fold:
+        return bool(headline) and any(_has_word(headline, f.casefold()) for f in forms if f)
+    return any(_has_word(headline, f) for f in forms if f)
+
+
+_URL_ID = re.compile(r"^(?:[0-9a-f]{6,}|\d+|[a-z]?\d[\w]*|index|html?|php|amp|article|story|news)$")
+
+
+def url_words(url: str | None) -> str:
+    """The words of a URL's path, lower case ("/sports/crimson-tide-wins-603e9d" -> "sports crimson tide
+    wins"): most news URLs spell out the headline, and the section, in their path."""
+    if not url:
+        return ""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url.casefold()).split("?")[0].split("#")[0]
+    words = re.split(r"[/\-_.+]+", path)
+    return " ".join(w for w in words if w and not _URL_ID.match(w))
 
 
 def _is_word_char(c: str) -> bool:
@@ -200,28 +209,36 @@ def _place_name(name: str) -> str:
     from newsgraph.connect.taxonomy import US_STATE_ABBREVIATIONS
     from newsgraph.understand.gazetteer import canonical_place
 
-    state = US_STATE_ABBREVIATIONS.get(name.casefold().removesuffix(".") + ".")  # ``_clean`` drops the dot
+    state = US_STATE_ABBREVIATIONS.get(name.casefold().removesuffix(".") + ".")  # ``clean`` drops the dot
     return state or canonical_place(name, min_population=100_000) or name
 
 
-def entity_tags(article: Article, nlp: Any) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+_SOURCE = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
+
+
+def entity_tags(article: Article, nlp: Any) -> tuple[list[TagCandidate], list[TagCandidate]]:
     """(entity tags, region tags), each scored and best first."""
     cands = stored_entities(article) if article.entities else spacy_entities(article, nlp or _load_nlp())
     cands = _full_names(_without_credits(cands, article.text))
     headline = article.headline or article.text[:200]
-    scored: dict[str, tuple[str, float]] = {}
+    slug = url_words(article.url)
+    merged: dict[str, TagCandidate] = {}
     places: list[tuple[str, float]] = []
     for c in cands:
         if ENTITY_TYPES.get(c.type, 0.5) <= 0:
             continue
         name = _place_name(c.name) if c.type in ("GPE", "LOC") else _display(c.name)
-        s = _entity_score(c, headline)
-        key = name.casefold()
-        scored[key] = (scored[key][0], scored[key][1] + s) if key in scored else (name, s)
+        head = _in_headline(c, headline) or _in_headline(c, slug, fold=True)
+        s = _entity_score(c, head)
+        t = merged.setdefault(name.casefold(), TagCandidate(name, _SOURCE.get(c.type, "entity"), 0.0))
+        t.score += s
+        t.count += c.count
+        t.forms |= {name, c.name, *c.variants}
+        t.lead = t.lead or head
         if c.type in ("GPE", "LOC"):
             places.append((name, s))
-    by_score = sorted(scored.values(), key=lambda kv: -kv[1])
-    return by_score, sorted(_region_tags(places), key=lambda kv: -kv[1])
+    regions = [TagCandidate(r, "region", s) for r, s in _region_tags(places)]
+    return sorted(merged.values(), key=lambda t: -t.score), sorted(regions, key=lambda t: -t.score)
 
 
 # Bylines and credit lines name the journalists, not what the story is about.
@@ -292,45 +309,67 @@ def _surface_forms(text: str) -> dict[str, str]:
     return out
 
 
-def _normalised(items: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:
-    top = max((s for _, s in items), default=0.0) or 1.0
-    return [(name, weight * s / top) for name, s in items]
+def _scaled(items: list[TagCandidate]) -> list[TagCandidate]:
+    """Each item's score as a share of its source's best; ``rank`` is its place within the source."""
+    top = max((c.score for c in items), default=0.0) or 1.0
+    for i, c in enumerate(items):
+        c.score, c.rank = c.score / top, i
+    return items
 
 
-def rank_tags(article: Article, df: DocFreq | None = None, k: int = 10, nlp: Any = None) -> list[str]:
+def tag_candidates(article: Article, nlp: Any = None) -> list[TagCandidate]:
+    """Every possible tag of an English article, one per name (case-insensitive; an entity before a topic, a
+    region or a key phrase of the same name): entities, the ``MAX_TOPICS`` densest topics, the regions of the
+    places, key phrases; each scored as a share of its source's best, with what the scorer weighs."""
+    text, headline = article.text, article.headline or ""
+    ents, regions = entity_tags(article, nlp)
+    topics = [TagCandidate(t, "topic", min(1.0, d / TOPIC_FULL_DENSITY), count=100 * d)
+              for t, d in topic_scores(text)[:MAX_TOPICS]]
+    phrases = [TagCandidate(p, "phrase", s, forms={p}) for p, s in phrase_tags(text, headline)]
+    if not (ents or topics or phrases):  # a short text naming nobody and repeating nothing: its rarest phrases
+        phrases = [TagCandidate(p, "phrase", s, forms={p}) for p, s in phrase_tags(text, headline, min_count=1)]
+    best: dict[str, TagCandidate] = {}
+    for c in [*_scaled(ents), *_scaled(topics), *_scaled(regions), *_scaled(phrases)]:
+        best.setdefault(c.name.casefold(), c)
+    slug = url_words(article.url)
+    return [_placed(c, text, headline, slug) for c in best.values()]
+
+
+def _placed(c: TagCandidate, text: str, headline: str, slug: str) -> TagCandidate:
+    """``c`` with where the text first names it, whether it writes the tag itself, and its words' rarity."""
+    folded = text.casefold()
+    forms = [f.casefold() for f in {c.name, *c.forms} if f]
+    found = [a for a in (folded.find(f) for f in forms) if a >= 0]
+    c.first = min(found) / max(1, len(text)) if found else 1.0
+    c.literal = _has_word(folded, c.name.casefold())
+    c.lead = c.lead or (bool(headline) and _has_word(headline.casefold(), c.name.casefold()))
+    c.in_url = bool(slug) and _has_word(slug, " ".join(c.name.casefold().replace("-", " ").split()))
+    stats = word_stats()
+    words = [normalize(w) for w in c.name.casefold().split()]
+    c.rarity = sum(stats.idf(w) for w in words) / max(1, len(words)) / stats.idf("\0")
+    return c
+
+
+def rank_tags(article: Article, df: DocFreq | None = None, k: int = 10, nlp: Any = None,
+              scorer: Scorer | None = None) -> list[str]:
     """About ``k`` tags for the article, best first. ``nlp`` is a loaded spaCy pipeline, used only when the
-    article has no entities yet (loaded on first need when not given).
-
-    Each source is scaled to its best item and weighted (``W_TOPIC``, ``W_REGION``, ``W_TERM``; entities 1.0),
-    then all compete in one ranking."""
+    article has no entities yet (loaded on first need when not given). ``scorer`` ranks the candidates and
+    cuts the list (default: the shipped ``tag_scorer.default_scorer``)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    language = article.language or guess_language(article.text)
+    language = language_of(article)
     if language != "en":  # the NER model and the taxonomy are English; key terms are not
         return [t for t, _ in term_tags(article, df or DocFreq(), [], k, stop_words(language), names_done=False)]
-    ents, regions = entity_tags(article, nlp)
-    topics = [(t, min(1.0, d / TOPIC_FULL_DENSITY)) for t, d in topic_scores(article.text)]
-    phrases = phrase_tags(article.text, article.headline or "")
-    pool = [*_normalised(ents, 1.0), *[(t, W_TOPIC * s) for t, s in topics[:MAX_TOPICS]],
-            *_normalised(regions, W_REGION), *_normalised(phrases, W_TERM)]
-    return _cut(_dedupe_scored(sorted(pool, key=lambda kv: -kv[1])), k)
+    return ranked_tags(tag_candidates(article, nlp), scorer or default_scorer(), k)
 
 
-def _cut(ranked: list[tuple[str, float]], k: int) -> list[str]:
-    """The first ``k`` tags, less the tail that scores below ``MIN_RELATIVE`` of the first (at least
-    ``MIN_TAGS`` are kept)."""
-    top = ranked[0][1] if ranked else 0.0
-    return [t for i, (t, s) in enumerate(ranked[:k]) if i < MIN_TAGS or s >= MIN_RELATIVE * top]
+def language_of(article: Article) -> str:
+    return article.language or guess_language(article.text)
 
 
-def _dedupe_scored(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    seen: set[str] = set()
-    out = []
-    for t, s in ranked:
-        if t.casefold() not in seen:
-            seen.add(t.casefold())
-            out.append((t, s))
-    return out
+def ranked_tags(cands: list[TagCandidate], scorer: Scorer, k: int = 10) -> list[str]:
+    """The candidates ranked by ``scorer`` and cut by its rule."""
+    return scorer.cut(sorted(((c.name, scorer.score(c)) for c in cands), key=lambda kv: -kv[1]), k)
 
 
 def guess_language(text: str) -> str:
@@ -414,10 +453,11 @@ def _phrase_runs(text: str) -> Iterable[list[str]]:
             yield run
 
 
-def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None) -> list[tuple[str, float]]:
-    """Key phrases of one to ``PHRASE_WORDS`` words used at least twice, best first: sublinear frequency times
-    the mean rarity of their words in the reference corpus. A phrase never used outside a longer one is left
-    to the longer one; it is shown as the text writes it most often (plurals stay plural)."""
+def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None,
+                min_count: int = 2) -> list[tuple[str, float]]:
+    """Key phrases of one to ``PHRASE_WORDS`` words used at least ``min_count`` times, best first: sublinear
+    frequency times the mean rarity of their words in the reference corpus. A phrase never used outside a
+    longer one is left to the longer one; it is shown as the text writes it most often (plurals stay plural)."""
     stats = stats or word_stats()
     counts: Counter[tuple[str, ...]] = Counter()
     shown: dict[tuple[str, ...], Counter[str]] = {}
@@ -428,7 +468,7 @@ def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None) -
                 counts[key] += 1
                 shown.setdefault(key, Counter())[" ".join(run[i:i + n]).lower()] += 1
     kept = {key: n for key, n in counts.items()
-            if n >= 2 and not 0 <= stats.noun_share(key[-1]) < MIN_NOUN_SHARE
+            if n >= min_count and not 0 <= stats.noun_share(key[-1]) < MIN_NOUN_SHARE
             and max(stats.idf(w) for w in key) >= MIN_IDF}
     inside: dict[tuple[str, ...], int] = {}
     for key, n in kept.items():
