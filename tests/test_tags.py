@@ -119,6 +119,16 @@ def test_key_phrases_are_specific_noun_phrases_from_the_text() -> None:
     assert stats.n_docs > 1000 and stats.idf("pneumonitis") > stats.idf("doctor") > stats.idf("year")
 
 
+def test_a_headline_the_text_opens_with_counts_once_for_key_phrases() -> None:
+    headline = "Tram drivers begin weekend stoppage"
+    body = "The union said members would stop work on Saturday over rosters. Talks are planned for Monday."
+    # written once: below the two uses a key phrase needs, whether the text repeats the headline or not
+    for text in (f"{headline}\n\n{body}", body):
+        assert not [p for p, _ in phrase_tags(text, headline) if "stoppage" in p]
+    # written twice (headline and body): a key phrase
+    assert "weekend stoppage" in [p for p, _ in phrase_tags(body + " The weekend stoppage is the third.", headline)]
+
+
 def test_stored_entity_names_are_cleaned_and_state_abbreviations_named() -> None:
     ents = [Entity("org:beth-s-nhs", "Beth’s NHS", "ORG", mentions=[(0, 10)]),
             Entity("x", "Jorja Smith\nMahalia", "PERSON", mentions=[(20, 40)]),

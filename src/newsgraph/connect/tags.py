@@ -461,7 +461,9 @@ def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None,
     stats = stats or word_stats()
     counts: Counter[tuple[str, ...]] = Counter()
     shown: dict[tuple[str, ...], Counter[str]] = {}
-    for run in _phrase_runs(f"{headline}\n{text}" if headline else text):
+    # the headline counts once: an article's text often opens with it already (then it is not added again)
+    whole = f"{headline}\n{text}" if headline and not text.lstrip().startswith(headline) else text
+    for run in _phrase_runs(whole):
         for n in range(1, PHRASE_WORDS + 1):
             for i in range(len(run) - n + 1):
                 key = tuple(normalize(w) for w in run[i:i + n])
