@@ -583,6 +583,7 @@ def main(argv: list[str] | None = None) -> None:
 def _save(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     out = ROOT / "artifacts" / (f"store_scale-{'-'.join(args.backends)}-{args.mode}-"
                                 f"{'-'.join(map(str, args.sizes))}.json")
+    out.parent.mkdir(exist_ok=True)  # artifacts/ is ignored by git: a fresh clone has none
     out.write_text(json.dumps({"command": " ".join(sys.argv), "cpus": os.cpu_count(), "results": results},
                               indent=1), encoding="utf-8")
     print(f"wrote {out}")
