@@ -5,7 +5,10 @@
 - ``similar_candidates`` takes text candidates from the date window and the ``TEXT_CANDIDATE_WINDOW`` articles
   ingested around the article, and skips entities in more than ``ENTITY_CANDIDATE_CAP`` articles (both backends);
 - on SQLite, the virtual-machine instructions one ``similar_candidates`` call runs (counted with a progress
-  handler) do not grow when the same neighbourhood sits in a corpus four times larger.
+  handler) do not grow when the same neighbourhood sits in a corpus four times larger;
+- the connect state a ``Corpus`` holds in memory is bounded (counted, not measured): the clusterer holds only the
+  stories of the last ``story_memory_days`` and the document-frequency table at most ``doc_freq_terms`` terms,
+  while the stories, the stories tables and the links of a time-ordered stream stay those of an unbounded run.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import pytest
 
 import newsgraph.store.postgres
 import newsgraph.store.sqlite
-from newsgraph.connect.features import ArticleFeatures
+from newsgraph.connect.features import ArticleFeatures, DocFreq, features
 from newsgraph.connect.near_duplicates import bands, minhash, signature_bytes
 from newsgraph.connect.stories import MAX_CANDIDATES, StoryClusterer
+from newsgraph.corpus import ConnectOptions, Corpus
 from newsgraph.model import Article, Entity, Paragraph
 from newsgraph.store import ArticleRecord, SQLiteStore, Store, open_store
 
@@ -127,3 +131,64 @@ def test_sqlite_candidate_work_does_not_grow_with_the_corpus(tmp_path: Path, mon
             aid, a = corpus(n)[n - 150]  # the same neighbourhood: 150 articles before the end
             work.append(_instructions(s, aid, a.published or ""))
     assert work[1] < 1.25 * work[0], f"VM instructions per similar_candidates call: {work} (300 vs 1,200 articles)"
+
+
+def _year_of_articles(n: int) -> list[tuple[str, Article]]:
+    """``n`` synthetic dated articles over about a year, in time order."""
+    from corpus_gen import synthetic
+
+    recs = sorted(synthetic(n, seed=3), key=lambda r: r["published"])
+    return [(f"d{i}", Article(source=f"d{i}.txt", text=r["text"], headline=r["text"].split("\n", 1)[0],
+                              published=r["published"])) for i, r in enumerate(recs)]
+
+
+def test_a_corpus_holds_the_stories_of_a_time_window_and_gets_the_results_of_an_unbounded_one(
+        tmp_path: Path) -> None:
+    items = _year_of_articles(300)
+    runs = {}
+    for name, days in (("bounded", 28.0), ("unbounded", None)):
+        with SQLiteStore(tmp_path / f"{name}.db") as s:
+            corpus = Corpus(s, ConnectOptions(checkpoint_every=40, story_memory_days=days, story_memory_keep=0,
+                                              doc_freq_terms=None))
+            held, ids = [], []
+            for i in range(0, len(items), 10):
+                ids += [a.story_id for a in corpus.add_batch(items[i:i + 10])]
+                held.append(corpus.clusterer.held)
+            runs[name] = (ids, held, corpus.finish(), s.stories(), corpus.similar(items[-1][0]))
+            if days is not None:  # a new writer loads only the stories it would hold
+                assert Corpus(s, corpus.options).clusterer.held == corpus.clusterer.held
+    ids, held, count, stories, similar = runs["bounded"]
+    assert (ids, count, stories, similar) == tuple(runs["unbounded"][i] for i in (0, 2, 3, 4))
+    assert similar, "the last article should have similar ones, or the comparison tests nothing"
+    assert max(held) < count / 4, f"stories held per batch {held}, of {count}: not bounded by the time window"
+    assert runs["unbounded"][1][-1] == count  # while the unbounded run holds every story
+
+
+def test_the_document_frequency_table_keeps_at_most_max_terms_and_the_counts_that_matter() -> None:
+    common = [f"common{i}" for i in range(40)]
+    bounded, exact = DocFreq(max_terms=300), DocFreq()
+    sizes = []
+    for i in range(400):  # each document: half the common words and twenty words of its own (a long tail)
+        terms = [w for j, w in enumerate(common) if (i + j) % 2] + [f"rare{i}x{j}" for j in range(20)]
+        bounded.add(terms)
+        exact.add(terms)
+        sizes.append(len(bounded.df))
+    assert max(sizes) <= 300 < len(exact.df)
+    assert bounded.pruned_df == 1, "only terms seen once should have been dropped"
+    assert all(bounded.df[t] == exact.df[t] for t in common) and bounded.n_docs == exact.n_docs
+    text = " ".join([*common[:8], "Freshword", "Newname"])  # a new article: common words and new ones
+    article = Article(source="new", text=text, headline="Freshword report", published="2024-01-01")
+    assert features("new", article, bounded) == features("new", article, exact)
+    with pytest.raises(ValueError, match="or a bound like 500000"):
+        DocFreq(max_terms=2)
+
+
+def test_a_reopened_corpus_bounds_the_document_frequency_table_it_reads(tmp_path: Path) -> None:
+    items = _year_of_articles(120)
+    with SQLiteStore(tmp_path / "c.db") as s:
+        corpus = Corpus(s, ConnectOptions(doc_freq_terms=1000))
+        for i in range(0, len(items), 20):
+            corpus.add_batch(items[i:i + 20])
+            assert len(corpus.df.df) <= 1000
+        assert len(s.doc_freq()[1]) > 1000, "the store keeps every count; too few articles to test the bound"
+        assert len(Corpus(s, corpus.options).df.df) <= 1000

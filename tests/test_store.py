@@ -182,7 +182,7 @@ def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_st
         written.append((len(states), sum(len(s) for _, s in states), len(corpus.clusterer.to_json())))
         put(states)
     monkeypatch.setattr(store, "put_story_states", spy)
-    corpus = Corpus(store, ConnectOptions(checkpoint_every=40))
+    corpus = Corpus(store, ConnectOptions(checkpoint_every=40, story_memory_days=None))  # the whole state held
     got = add_in_batches(corpus, items[:215])  # checkpoints at 40, 80, ..., 200; 15 articles after the last
     assert len(written) == 5 and all(rows for rows, _, _ in written)
     # the whole state grows with the corpus; what a checkpoint writes is what changed since the last one
@@ -190,7 +190,7 @@ def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_st
     assert sum(size for _, size, _ in written) < sum(whole_size for _, _, whole_size in written) / 2, written
     assert store.get_state("stories.clusterer") is None and store.get_state("stories.clusterer.head")
     # a new writer on the same store: the story rows, then the 15 articles after the checkpoint replayed
-    reopened = Corpus(store, ConnectOptions(checkpoint_every=40))
+    reopened = Corpus(store, ConnectOptions(checkpoint_every=40, story_memory_days=None))
     assert reopened.clusterer.to_json() == corpus.clusterer.to_json()
     assert got + add_in_batches(reopened, items[215:]) == expected
     assert reopened.finish() == len(whole.stories())
@@ -240,7 +240,7 @@ def test_a_store_holding_the_whole_clusterer_in_one_state_row_still_loads(tmp_pa
     expected, whole = whole_stream_stories(items)
     path = tmp_path / "old.db"
     with SQLiteStore(path) as s:
-        old = Corpus(s, ConnectOptions(checkpoint_every=1000))
+        old = Corpus(s, ConnectOptions(checkpoint_every=1000, story_memory_days=None))  # as an old store held it
         got = add_in_batches(old, items[:100])
         with s.transaction():  # the state as a store written before 0002_story_state holds it
             s.set_state("stories.clusterer", old.clusterer.to_json())
@@ -250,12 +250,13 @@ def test_a_store_holding_the_whole_clusterer_in_one_state_row_still_loads(tmp_pa
     db.close()
     with SQLiteStore(path) as s:
         assert s.applied == ["0002_story_state"] and list(s.story_states()) == []
-        corpus = Corpus(s, ConnectOptions(checkpoint_every=40))
-        assert corpus.clusterer.to_json() == old.clusterer.to_json()
+        corpus = Corpus(s, ConnectOptions(checkpoint_every=40, story_memory_keep=0))  # eviction by time alone
+        assert corpus.clusterer.held < old.clusterer.held  # read whole, the stories of the last 42 days kept
         assert got + add_in_batches(corpus, items[100:]) == expected  # one checkpoint, at 140
         assert s.get_state("stories.clusterer") is None, "the checkpoint should move the old row into story_state"
         assert {sid for sid, _ in s.story_states()} >= {sid for sid in expected[:100]}
     with SQLiteStore(path) as s:
         again = Corpus(s)
-        assert again.clusterer.to_json() == whole.to_json()
         assert again.finish() == len(whole.stories())
+        assert StoryClusterer.from_states(str(s.get_state("stories.clusterer.head")),
+                                          [r for _, r in s.story_states()]).to_json() == whole.to_json()

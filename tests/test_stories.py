@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, features
-from newsgraph.connect.stories import STATE_VERSION, ClusterOptions, StoryClusterer, top_terms, year_conflict, years
+from newsgraph.connect.stories import (
+    STATE_VERSION,
+    ClusterOptions,
+    StoryClusterer,
+    stories_from_states,
+    top_terms,
+    year_conflict,
+    years,
+)
 from newsgraph.evaluate.stories import adjusted_rand, bcubed, evaluate_stories, ndcg_at, pairwise_f1
 from newsgraph.model import Article, Quote, Speaker
 
@@ -327,3 +336,68 @@ def test_eval_without_the_data_says_where_to_point(tmp_path: Path, monkeypatch: 
     result = CliRunner().invoke(app, ["eval", "similar"])
     assert result.exit_code == 2
     assert "data/similar/ecbplus not found: pass --data" in result.output
+
+
+def test_evicting_old_stories_bounds_memory_and_changes_no_assignment_in_a_time_ordered_stream() -> None:
+    feats = synthetic_features(500)  # dated, in time order, over about a year
+    every, bounded = StoryClusterer(), StoryClusterer(retain_days=28)
+    rows: dict[str, str] = {}
+    for i, f in enumerate(feats):
+        assert bounded.add(f) == every.add(f)
+        cutoff = max(date.fromisoformat(g.published[:10]) for g in feats[:i + 1] if g.published) - timedelta(days=28)
+        recent = {s.id for s in every.stories() if s.last and date.fromisoformat(s.last[:10]) >= cutoff}
+        assert {s.id for s in bounded.stories()} == recent  # held: exactly the stories of the last 28 days
+        if i % 50 == 49:
+            rows.update(bounded.take_changed())  # what Corpus checkpoints; evicted stories come out here too
+    rows.update(bounded.take_changed())
+    assert bounded.held < len(every.stories()) / 4, "a year-long stream should leave most stories evicted"
+    assert stories_from_states(rows.values()) == every.stories()  # every story, evicted ones included, in the rows
+    reloaded = StoryClusterer.from_states(bounded.header(), rows.values(), retain_days=28)
+    assert reloaded.to_json() == bounded.to_json()  # loading skips the rows of evicted stories
+    with pytest.raises(ValueError, match="at least twice window_days"):
+        StoryClusterer(retain_days=20)
+
+
+def test_an_undated_story_is_evicted_once_it_takes_nothing_for_retain_days() -> None:
+    feats = stream_features()
+    clusterer = StoryClusterer(retain_days=28)
+    clusterer.add(feats[0])  # 2024-03-05: the stream has a date
+    undated = ArticleFeatures.from_json(feats[1].to_json())
+    undated.id, undated.published = "undated", None
+    sid = clusterer.add(undated)
+    assert sid in {s.id for s in clusterer.stories()}
+    state = dict(clusterer.take_changed())[sid]
+    assert json.loads(state)["seen"] == date(2024, 3, 5).toordinal()
+    later = ArticleFeatures("later", "2024-05-01", {"unrelated": 1.0}, [], [], [])
+    latest = clusterer.add(later)  # 57 days on: both old stories evicted, the undated one by its ``seen`` day
+    assert [s.id for s in clusterer.stories()] == [latest]
+    head = json.loads(clusterer.header())
+    assert StoryClusterer.from_states(json.dumps(head), [state], retain_days=28).held == 0
+
+
+def test_a_long_story_keeps_bounded_entity_speaker_and_tag_counts() -> None:
+    clusterer = StoryClusterer(ClusterOptions(centroid_terms=5))
+    for i in range(60):  # one story; every article names new people
+        f = ArticleFeatures(f"a{i}", "2024-03-05", {"summit": 1.0}, ["org:un", f"per:p{i}"], [f"s{i}"], ["tag"])
+        assert clusterer.add(f) == "s1"
+    state = json.loads(clusterer.to_json())["stories"][0]
+    assert len(state["entities"]) <= 20 and len(state["speakers"]) <= 20 and state["entities"]["org:un"] == 60
+    assert len(state["members"]) == 60
+
+
+def test_stories_are_evicted_only_past_keep_stories_so_an_out_of_order_archive_loses_none() -> None:
+    feats = stream_features()
+    quake_first, quake_late = feats[0], ArticleFeatures.from_json(feats[2].to_json())
+    later = ArticleFeatures("later", "2024-09-01", {"unrelated": 1.0}, [], [], [])  # six months on
+    quake_late.id = "late"  # delivered after the September article, dated March like its story
+    for keep, joins in ((0, False), (2, True)):
+        clusterer = StoryClusterer(retain_days=28, keep_stories=keep)
+        quake = clusterer.add(quake_first)
+        clusterer.add(later)
+        assert clusterer.held == (1 if keep == 0 else 2)  # evicted by time alone, or kept under the floor
+        assert (clusterer.add(quake_late) == quake) is joins
+    rows = dict(clusterer.take_changed())
+    assert StoryClusterer.from_states(clusterer.header(), rows.values(), 28, keep_stories=2).to_json() == \
+        StoryClusterer.from_states(clusterer.header(), rows.values(), None).to_json()  # both under the floor: held
+    one = StoryClusterer.from_states(clusterer.header(), rows.values(), 28, keep_stories=1)
+    assert [s.id for s in one.stories()] == [s.id for s in clusterer.stories() if s.last == "2024-09-01"]

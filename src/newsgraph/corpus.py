@@ -8,6 +8,15 @@ one row per story that changed since the last checkpoint (so a checkpoint costs 
 corpus). Articles stored after the last checkpoint are replayed on open, so a run killed halfway continues exactly
 as an uninterrupted run would have. A store checkpointed by an older newsgraph holds the whole clusterer in one
 state row; it is read from there and moved into per-story rows by the next checkpoint.
+
+The state held in memory is bounded by time, not by the corpus, so a stream of any length can go through one
+``Corpus``: once more than ``story_memory_keep`` stories are held, stories more than ``story_memory_days`` behind
+the newest article are evicted from the clusterer (their rows stay in the store; ``finish`` reads every story from
+there; a laptop corpus, whose stories all fit, loses none to eviction whatever the order its articles come in), the
+document-frequency table holds at most ``doc_freq_terms`` terms (``DocFreq``: the rarest are dropped, the store
+keeps exact counts) and the parsed features of the last ``RECENT_FEATURES`` articles are kept. What still grows is
+read from the store when needed: the stored rows at open and in ``finish``, which load the whole document-frequency
+table and every story's members (the ``Store`` reads return whole tables).
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from newsgraph.connect.near_duplicates import (
     signature_jaccard,
 )
 from newsgraph.connect.similar import rank_similar
-from newsgraph.connect.stories import StoryClusterer
+from newsgraph.connect.stories import StoryClusterer, stories_from_states
 from newsgraph.model import Article
 from newsgraph.store.base import ArticleRecord, ArticleSummary, Store, StoryRow
 
@@ -51,11 +60,24 @@ class ConnectOptions:
     link_candidates: int = 20     # the same two when linking a new article at ingest, where speed matters more
     link_terms: int = 10
     checkpoint_every: int = 2000
+    # memory bounds of a long stream (module docstring); None: unbounded. Stories: at least twice the clusterer's
+    # 14-day window; 42 days lets an article arrive 28 days late and still see every story open for it.
+    story_memory_days: float | None = 42.0
+    story_memory_keep: int = 5000  # ... but evicting only past this many stories held (~25 KiB each): see stories.py
+    doc_freq_terms: int | None = 1 << 19   # ~60 MiB of table; a pruned term has df <= ``DocFreq.pruned_df``
 
     def __post_init__(self) -> None:
         if self.links < 0 or min(self.candidates, self.link_candidates, self.checkpoint_every) < 1:
             raise ValueError(f"links={self.links} must be >= 0; candidates={self.candidates}, link_candidates="
                              f"{self.link_candidates} and checkpoint_every={self.checkpoint_every} >= 1")
+        if self.story_memory_days is not None and self.story_memory_days < 28:
+            raise ValueError(f"story_memory_days={self.story_memory_days} would evict stories still open: use at "
+                             "least 28 (twice the story window), or None to keep every story in memory")
+        if self.story_memory_keep < 0:
+            raise ValueError(f"story_memory_keep={self.story_memory_keep} must be >= 0 (0: evict by time alone)")
+        if self.doc_freq_terms is not None and self.doc_freq_terms < 1000:
+            raise ValueError(f"doc_freq_terms={self.doc_freq_terms} is too small for a vocabulary: use at least "
+                             "1000 (default 524288), or None for an unbounded table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +129,7 @@ class Corpus:
     def df(self) -> DocFreq:
         if self._df is None:
             n, df = self.store.doc_freq()
-            self._df = DocFreq(n_docs=n, df=df)
+            self._df = DocFreq(n_docs=n, df=df, max_terms=self.options.doc_freq_terms)
         return self._df
 
     @property
@@ -122,11 +144,13 @@ class Corpus:
         return self._clusterer
 
     def _load_clusterer(self) -> StoryClusterer:
-        head = self.store.get_state(_CLUSTER_HEAD)
+        head, retain = self.store.get_state(_CLUSTER_HEAD), self.options.story_memory_days
+        keep = self.options.story_memory_keep
         if head is not None:
-            return StoryClusterer.from_states(head, (state for _, state in self.store.story_states()))
+            return StoryClusterer.from_states(head, (state for _, state in self.store.story_states()), retain, keep)
         blob = self.store.get_state(_CLUSTER_BLOB)  # an older store: every story is written at the next checkpoint
-        return StoryClusterer.from_json(blob) if blob else StoryClusterer()
+        return (StoryClusterer.from_json(blob, retain, keep) if blob
+                else StoryClusterer(retain_days=retain, keep_stories=keep))
 
     def add_batch(self, items: Sequence[tuple[str, Article]],
                   prepared: Sequence[Prepared | None] | None = None) -> list[Added]:
@@ -221,12 +245,12 @@ class Corpus:
             return 0
         if self._clusterer is None and int(self.store.get_state(_CLUSTER_SEQ) or -1) == self.store.max_seq():
             return int(self.store.get_state(_STORY_COUNT) or 0)
-        stories = self.clusterer.stories()
         with self.store.transaction():
-            self._save_clusterer()
+            self._save_clusterer()  # every story is in the store now, those evicted from memory included
+            stories = stories_from_states(state for _, state in self.store.story_states())
             rows = [StoryRow(s.id, s.label, s.first, s.last, [ArticleSummary(m, None, None, None, "")
                                                               for m in s.members]) for s in stories]
-            self.store.replace_stories(rows, self.clusterer.assignments())
+            self.store.replace_stories(rows, {m: s.id for s in stories for m in s.members})
             self.store.set_state(_STORY_COUNT, str(len(stories)))
         return len(stories)
 

@@ -42,16 +42,42 @@ HEADLINE_BOOST = 1.5
 
 @dataclass
 class DocFreq:
-    """Document frequencies of terms over the corpus seen so far (persisted by the store as JSON)."""
+    """Document frequencies of terms over the corpus seen so far (persisted by the store as JSON).
+
+    ``max_terms`` bounds the table in memory (None: unbounded). Past it, the rarest quarter is dropped (lowest
+    count first, then the terms counted first): in a stream the vocabulary never stops growing (names, name
+    pairs, typos), and nearly all of it is terms seen once or twice. The approximation: a dropped term reads as
+    unseen, so its IDF is too high by log(df + 1) for the df it had (the largest such df is ``pruned_df``;
+    about 0.7-1.1 against IDFs of 5-15), and if it comes back it is counted from 1 again. The store keeps
+    exact counts, which a reopened corpus reads (and prunes to the same bound)."""
 
     n_docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    max_terms: int | None = None
+    pruned_df: int = field(default=0, compare=False)  # the highest count of a term dropped so far
+
+    def __post_init__(self) -> None:
+        if self.max_terms is not None and self.max_terms < 4:
+            raise ValueError(f"max_terms={self.max_terms} leaves no room for a vocabulary: use None (unbounded) "
+                             "or a bound like 500000")
+        self._bound()
 
     def add(self, terms: Iterable[str]) -> None:
         """Count one document: ``terms`` are its terms (repeats are counted once)."""
         self.n_docs += 1
         for t in dict.fromkeys(terms):  # distinct, in a reproducible order
             self.df[t] = self.df.get(t, 0) + 1
+        self._bound()
+
+    def _bound(self) -> None:
+        if self.max_terms is None or len(self.df) <= self.max_terms:
+            return
+        keep = self.max_terms * 3 // 4  # a quarter of room, so the sort runs once per max_terms / 4 new terms
+        # a stable sort on the count alone: among equal counts the terms first counted go first
+        dropped = sorted(self.df, key=self.df.__getitem__)[:len(self.df) - keep]
+        self.pruned_df = max(self.pruned_df, self.df[dropped[-1]])
+        gone = set(dropped)
+        self.df = {t: n for t, n in self.df.items() if t not in gone}  # a new dict: deleting does not shrink one
 
     def idf(self, term: str) -> float:
         """Smoothed IDF, as scikit-learn's ``smooth_idf``: an unseen term gets the highest weight."""

@@ -20,6 +20,16 @@ gives 0.865); benchmarks/stories_floors.json lists the variants tried.
 Stories whose last day falls well behind the newest article go to a second, dormant index that only late or
 undated articles consult, so a time-ordered stream is compared with the stories of the last weeks; this skips
 only stories the window closes, so assignments are those of a lookup in one index of every story (tested).
+Memory is bounded by time, not by the corpus (``retain_days``, set by ``Corpus``): a story whose last day is more
+than ``retain_days`` behind the newest article (an undated story: that long without taking an article) is evicted
+from memory. It is closed for every article dated within ``retain_days - window_days`` of the newest, so in a
+time-ordered stream eviction changes no assignment (tested); an article later than that is compared with the
+stories still held, as a streaming system's allowed lateness, and may start a story an unbounded run would have
+joined it to. Evicted stories stay in the store (their last state comes out of ``take_changed``);
+``stories_from_states`` reads every story back from those rows. A long story's entity, speaker and tag counts are
+pruned like its terms (``_StoryState.prune``), so the state of each story is bounded too, apart from its member
+ids.
+
 The state is saved as JSON (``STATE_VERSION``; version 1, without the field, is read as is), either whole
 (``to_json``) or as a small header plus one JSON row per story (``header``, ``take_changed``, ``from_states``):
 ``take_changed`` gives only the stories that took an article since the last call, so a periodic checkpoint
@@ -91,6 +101,7 @@ class _StoryState:
     last: str | None = None
     label: str = ""
     label_score: float = -1.0
+    seen: int | None = None  # an undated story: the newest article day when it last took an article (eviction)
 
     def ranked(self, k: int) -> list[str]:
         """The ``k`` heaviest terms, by falling weight, ties by term."""
@@ -118,15 +129,32 @@ class _StoryState:
             self.label, self.label_score = f.title, score
 
     def prune(self, keep: int) -> None:
-        """Bound the memory of a long story: past 4x ``keep`` terms, keep the 2x ``keep`` heaviest."""
+        """Bound the memory of a long story: past 4x ``keep`` terms, keep the 2x ``keep`` heaviest; the same for
+        its entity, speaker and tag counts (the most frequent kept, in their order; the centroid uses only the
+        entities and tags in half its members, so pruning them changes nothing it uses until then)."""
         if len(self.sums) > 4 * keep:
             self.sums = {t: self.sums[t] for t in self.ranked(2 * keep)}
+        for name in ("entities", "speakers", "tags"):
+            counts: dict[str, int] = getattr(self, name)
+            if len(counts) > 4 * keep:
+                kept = set(sorted(counts, key=counts.__getitem__, reverse=True)[:2 * keep])  # stable: first wins
+                setattr(self, name, {k: n for k, n in counts.items() if k in kept})
 
     def to_json(self) -> str:
         # Field by field: dataclasses.asdict deep-copies every value first, which made saving a large state slow.
-        return json.dumps({"id": self.id, "sums": self.sums, "members": self.members, "entities": self.entities,
-                           "speakers": self.speakers, "tags": self.tags, "first": self.first, "last": self.last,
-                           "label": self.label, "label_score": self.label_score}, ensure_ascii=False)
+        data: dict[str, Any] = {
+            "id": self.id, "sums": self.sums, "members": self.members, "entities": self.entities,
+            "speakers": self.speakers, "tags": self.tags, "first": self.first, "last": self.last,
+            "label": self.label, "label_score": self.label_score}
+        if self.seen is not None:  # only undated stories in a dated stream have it: other rows read as before
+            data["seen"] = self.seen
+        return json.dumps(data, ensure_ascii=False)
+
+    def story(self) -> Story:
+        """The public view; ``speakers`` are the most quoted, at most five."""
+        return Story(id=self.id, label=self.label or _top_terms(self), first=self.first, last=self.last,
+                     members=list(self.members),
+                     speakers=[name for name, _ in Counter(self.speakers).most_common(5)])
 
 
 def top_terms(weights: dict[str, float], k: int) -> list[str]:
@@ -217,12 +245,24 @@ class _TermIndex:
 
 
 class StoryClusterer:
-    """Single-pass story clustering over a time-ordered stream of ``ArticleFeatures``."""
+    """Single-pass story clustering over a time-ordered stream of ``ArticleFeatures``.
+
+    ``retain_days``: evict stories that far behind the newest article (module docstring); None keeps every story
+    in memory. It must be at least twice ``window_days`` (stories are dormant from there). ``keep_stories``: evict
+    only while more than this many stories are held, so a corpus whose stories fit in memory never loses one to
+    eviction, in whatever order its articles arrive (an archive ingested folder by folder is seldom in time
+    order); the stories kept past ``retain_days`` are those that took an article latest."""
 
     def __init__(self, options: ClusterOptions | None = None,
-                 scorer: Callable[[ArticleFeatures, ArticleFeatures], float] | None = None) -> None:
+                 scorer: Callable[[ArticleFeatures, ArticleFeatures], float] | None = None,
+                 retain_days: float | None = None, keep_stories: int = 0) -> None:
         # scorer(article, story centroid): ``similarity`` unless given (the evaluation blends embeddings in)
         self.options = options or ClusterOptions()
+        if retain_days is not None and retain_days < 2 * self.options.window_days:
+            raise ValueError(f"retain_days={retain_days} would evict stories that are still open: use at least "
+                             f"twice window_days ({2 * self.options.window_days:g}), or None to keep every story")
+        self.retain_days = retain_days
+        self.keep_stories = keep_stories
         self._similarity = scorer or similarity
         self._stories: dict[str, _StoryState] = {}
         self._index = _TermIndex()
@@ -232,6 +272,9 @@ class StoryClusterer:
         self._centroids: dict[str, ArticleFeatures] = {}  # cache, rebuilt when a story takes an article
         self._years: dict[str, frozenset[str]] = {}  # cache: the years among each story's terms
         self._changed: set[str] = set()  # ids of the stories changed since the last ``take_changed``
+        self._evictable: list[tuple[int, int, str]] = []  # (eviction day, number, id), with retain_days; stale kept
+        self._evict_day: dict[str, int] = {}  # the day each held story is evicted after (its key in _evictable)
+        self._evicted: dict[str, str] = {}  # id -> JSON of the stories evicted with changes not yet taken
         self._next = 1
         self.candidates_examined = 0  # stories looked up for the last article (at most MAX_CANDIDATES)
 
@@ -256,6 +299,8 @@ class StoryClusterer:
             best = 1.0
         state = self._stories[best_id]
         state.absorb(f, best)
+        if state.last is None and self._newest is not None and self.retain_days is not None:
+            state.seen = self._newest  # undated: evicted when it has taken nothing for retain_days
         state.prune(self.options.centroid_terms)
         self._changed.add(best_id)
         self._years.pop(best_id, None)
@@ -289,11 +334,16 @@ class StoryClusterer:
 
     def _advance(self, day: int | None) -> None:
         """Raise the watermark with the newest day seen, a window behind the window (so an article up to
-        ``window_days`` late still looks in the active postings alone), and put the stories below it to sleep."""
+        ``window_days`` late still looks in the active postings alone), and put the stories below it to sleep;
+        with ``retain_days``, evict the stories that far behind."""
         if day is None or (self._newest is not None and day <= self._newest):
             return
         self._newest = day
-        mark = day - 2 * math.ceil(self.options.window_days)
+        self._sleep_before(day - 2 * math.ceil(self.options.window_days))
+        if self.retain_days is not None:
+            self._evict_before(day - math.ceil(self.retain_days))
+
+    def _sleep_before(self, mark: int) -> None:
         if self._index.watermark is not None and mark <= self._index.watermark:
             return
         self._index.watermark = mark
@@ -304,80 +354,142 @@ class StoryClusterer:
                 self._centroids.pop(sid, None)  # caches, rebuilt if a late article reaches the story: memory
                 self._years.pop(sid, None)      # then grows with the open stories, not with every story
 
+    def _evict_before(self, mark: int) -> None:
+        """Drop from memory the stories whose eviction day is before ``mark``; the changes not yet taken by
+        ``take_changed`` are kept as JSON until then (so a checkpoint still writes them). None while no more than
+        ``keep_stories`` are held."""
+        while self._evictable and self._evictable[0][0] < mark and len(self._stories) > self.keep_stories:
+            key, _, sid = heapq.heappop(self._evictable)
+            if self._evict_day.get(sid) != key:
+                continue  # stale: the story took a later article since
+            state = self._stories.pop(sid)
+            if sid in self._changed:
+                self._changed.discard(sid)
+                self._evicted[sid] = state.to_json()
+            self._index.drop(sid)
+            del self._last_day[sid], self._evict_day[sid]
+            self._centroids.pop(sid, None)
+            self._years.pop(sid, None)
+
     def _reindex(self, state: _StoryState, ranked: list[str] | None = None) -> None:
         last = _day(state.last)
         if last is not None and last != self._last_day.get(state.id):
             heapq.heappush(self._expiry, (last, int(state.id[1:]), state.id))
         self._last_day[state.id] = last
+        key = last if last is not None else state.seen
+        if self.retain_days is not None and key is not None and key != self._evict_day.get(state.id):
+            heapq.heappush(self._evictable, (key, int(state.id[1:]), state.id))
+            self._evict_day[state.id] = key
         top = (ranked if ranked is not None else state.ranked(INDEX_TERMS))[:INDEX_TERMS]
         self._index.put(state.id, top, last)
 
     def stories(self) -> list[Story]:
-        """Every story, largest first; ``speakers`` are the most quoted, at most five."""
-        out = [Story(id=s.id, label=s.label or _top_terms(s), first=s.first, last=s.last, members=list(s.members),
-                     speakers=[name for name, _ in Counter(s.speakers).most_common(5)])
-               for s in self._stories.values()]
-        return sorted(out, key=lambda s: (-len(s.members), int(s.id[1:])))
+        """Every story held in memory (with ``retain_days``, not the evicted ones: ``stories_from_states``),
+        largest first; ``speakers`` are the most quoted, at most five."""
+        return sorted((s.story() for s in self._stories.values()), key=lambda s: (-len(s.members), int(s.id[1:])))
 
     def assignments(self) -> dict[str, str]:
-        """Article id -> story id."""
+        """Article id -> story id, for the stories held in memory."""
         return {m: s.id for s in self._stories.values() for m in s.members}
 
+    @property
+    def held(self) -> int:
+        """How many stories are in memory."""
+        return len(self._stories)
+
     def header(self) -> str:
-        """The clusterer's global fields (format ``STATE_VERSION``, options, next story number) as JSON: with every
-        story's ``to_json`` row, what ``from_states`` reads back."""
-        return json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next})
+        """The clusterer's global fields (format ``STATE_VERSION``, options, next story number, newest article
+        day) as JSON: with every story's ``to_json`` row, what ``from_states`` reads back."""
+        return json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next,
+                           "newest": self._newest})
 
     def take_changed(self) -> list[tuple[str, str]]:
         """``(story id, JSON state)`` of each story changed since the last call (or since it was read by
-        ``from_json``), in story order; the next call starts afresh."""
-        changed = sorted(self._changed, key=lambda sid: int(sid[1:]))
+        ``from_json``), evicted ones included, in story order; the next call starts afresh."""
+        rows = self._evicted
+        self._evicted = {}
+        rows.update((sid, self._stories[sid].to_json()) for sid in self._changed)
         self._changed.clear()
-        return [(sid, self._stories[sid].to_json()) for sid in changed]
+        return sorted(rows.items(), key=lambda row: int(row[0][1:]))
 
     def to_json(self) -> str:
-        """The whole state (format ``STATE_VERSION``) as one JSON object."""
+        """The whole state held in memory (format ``STATE_VERSION``) as one JSON object."""
         stories = ", ".join(state.to_json() for state in self._stories.values())
         return self.header()[:-1] + ', "stories": [' + stories + "]}"
 
     @classmethod
-    def from_json(cls, s: str) -> StoryClusterer:
+    def from_json(cls, s: str, retain_days: float | None = None, keep_stories: int = 0) -> StoryClusterer:
         """Read a state written by ``to_json``: this version, or version 1 (no ``version`` field; same story
         fields), which needs no migration beyond rebuilding the index. Every story counts as changed, so the
-        next ``take_changed`` gives them all (to move a whole state into per-story rows)."""
+        next ``take_changed`` gives them all (to move a whole state into per-story rows), evicted ones included."""
         data: Any = json.loads(s)
         if not isinstance(data, dict) or "stories" not in data:
             raise ValueError("StoryClusterer JSON must be an object with 'stories'; was it written by to_json()?")
-        clusterer = cls._from_parts(data, data["stories"])
-        clusterer._changed.update(clusterer._stories)
-        return clusterer
+        return cls._from_parts(data, data["stories"], retain_days, changed=True, keep_stories=keep_stories)
 
     @classmethod
-    def from_states(cls, header: str, states: Iterable[str]) -> StoryClusterer:
+    def from_states(cls, header: str, states: Iterable[str], retain_days: float | None = None,
+                    keep_stories: int = 0) -> StoryClusterer:
         """Read a state written as ``header()`` plus the JSON of every story (``take_changed`` rows, any order);
-        no story counts as changed."""
+        no story counts as changed. With ``retain_days``, rows of stories already evicted (behind the header's
+        newest day; of those, the ``keep_stories`` latest are kept while fewer are held) are dropped as they are
+        read, so loading holds what an unbroken run holds (exactly so when its stories took articles in time
+        order) and never the whole corpus."""
         data: Any = json.loads(header)
         if not isinstance(data, dict) or "next" not in data:
             raise ValueError("StoryClusterer header must be an object with 'next'; was it written by header()?")
-        return cls._from_parts(data, sorted((json.loads(s) for s in states), key=lambda raw: int(raw["id"][1:])))
+        newest = data.get("newest")
+        cutoff = None if retain_days is None or newest is None else int(newest) - math.ceil(retain_days)
+        kept: list[dict[str, Any]] = []
+        late: list[tuple[int, int, dict[str, Any]]] = []  # a heap of the latest rows past the cutoff
+        for raw in map(json.loads, states):
+            key = None if cutoff is None else _eviction_day(raw)
+            if key is None or cutoff is None or key >= cutoff:
+                kept.append(raw)
+            elif keep_stories:
+                heapq.heappush(late, (key, int(raw["id"][1:]), raw))
+                if len(late) > keep_stories:
+                    heapq.heappop(late)
+        kept += [raw for _, _, raw in heapq.nlargest(max(0, keep_stories - len(kept)), late)]
+        return cls._from_parts(data, sorted(kept, key=lambda raw: int(raw["id"][1:])), retain_days, changed=False,
+                               keep_stories=keep_stories)
 
     @classmethod
-    def _from_parts(cls, data: dict[str, Any], stories: Iterable[dict[str, Any]]) -> StoryClusterer:
+    def _from_parts(cls, data: dict[str, Any], stories: Iterable[dict[str, Any]], retain_days: float | None,
+                    changed: bool, keep_stories: int = 0) -> StoryClusterer:
         version = data.get("version", 1)
         if version not in (1, STATE_VERSION):
             raise ValueError(f"StoryClusterer state version {version} is not known to this newsgraph (reads 1 to "
                              f"{STATE_VERSION}): upgrade newsgraph, or rebuild the stories from the stored articles")
         options = dict(data.get("options", {}))
         options.setdefault("year_penalty", 0.0)  # a state saved before the year test goes on as it was made
-        clusterer = cls(ClusterOptions(**options))
+        clusterer = cls(ClusterOptions(**options), retain_days=retain_days, keep_stories=keep_stories)
         clusterer._next = int(data.get("next", 1))
         for raw in stories:
             state = _StoryState(**raw)
             clusterer._stories[state.id] = state
             clusterer._reindex(state)
-        newest = max((d for d in clusterer._last_day.values() if d is not None), default=None)
-        clusterer._advance(newest)
+        if changed:
+            clusterer._changed.update(clusterer._stories)
+        newest = data.get("newest")  # absent before it was saved: the latest story day is the same day
+        if newest is None:
+            newest = max((d for d in clusterer._last_day.values() if d is not None), default=None)
+        clusterer._advance(None if newest is None else int(newest))
         return clusterer
+
+
+def _eviction_day(raw: dict[str, Any]) -> int | None:
+    """The day a story row (``_StoryState`` JSON) is evicted after: its last day, or when undated its ``seen``."""
+    last = _day(raw.get("last"))
+    key = last if last is not None else raw.get("seen")
+    return None if key is None else int(key)
+
+
+def stories_from_states(states: Iterable[str]) -> list[Story]:
+    """Every story of the ``take_changed`` rows ``states`` (the store holds them all, evicted ones included),
+    largest first, as ``StoryClusterer.stories`` lists them."""
+    out = [_StoryState(**json.loads(s)).story() for s in states]
+    return sorted(out, key=lambda s: (-len(s.members), int(s.id[1:])))
 
 
 def _top_terms(state: _StoryState, n: int = 3) -> str:
