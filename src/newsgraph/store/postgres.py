@@ -444,7 +444,7 @@ class PostgresStore:
             f"h.score FROM (SELECT {_SUMMARY}, a.body, q, ts_rank(a.fts, q) AS score, a.seq "
             "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q AND a.seq >= %(floor)s "
             "ORDER BY score DESC, a.seq LIMIT %(limit)s) h ORDER BY h.score DESC, h.seq",
-            {"q": query, "limit": limit, "opts": _HEADLINE, "floor": floor})
+            {"q": query, "limit": limit, "opts": _HEADLINE, "floor": floor}, prepare=False)
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows.fetchall()]
 
     def _search_floor(self, query: str, window: int) -> int:
@@ -452,7 +452,8 @@ class PostgresStore:
         newest 4 x ``window`` articles first, then 8 times as many at each step: the GIN index gives every match of
         a word at once, unordered, so a word in most articles made one query read them all (2 s p95 at 1M
         articles); a range of the newest rows holds its window after one step, and a rare word costs a few index
-        lookups. `seq + 0` keeps the planner off a backward primary-key scan, which reads every row for rare words."""
+        lookups. `seq + 0` keeps the planner off a backward primary-key scan, which reads every row for rare words.
+        Search statements are never prepared: a generic plan, made once for any word, cannot know how common it is."""
         top = int((self._db.execute("SELECT max(seq) FROM articles").fetchone() or (0,))[0] or 0)
         span = 4 * window
         while True:
@@ -460,7 +461,7 @@ class PostgresStore:
             row = self._db.execute(
                 "SELECT m.seq FROM articles m WHERE m.seq > %(low)s "
                 "AND m.fts @@ websearch_to_tsquery('english', %(q)s) ORDER BY m.seq + 0 DESC OFFSET %(skip)s LIMIT 1",
-                {"q": query, "low": low, "skip": window - 1}).fetchone()
+                {"q": query, "low": low, "skip": window - 1}, prepare=False).fetchone()
             if row is not None:
                 return int(row[0])
             if low == 0:
