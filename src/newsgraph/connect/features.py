@@ -165,7 +165,8 @@ def _content_words(text: str) -> tuple[tuple[str, bool], ...]:
         word = normalize(raw)
         if (len(word) < 2 and not word.isdigit()) or word in stop:
             continue
-        at_start = m.start() == 0 or bool(_SENTENCE_END.search(text[max(0, m.start() - 3):m.start()]))
+        start = m.start()  # the three characters before the word, searched in place (no slice per word)
+        at_start = start == 0 or bool(_SENTENCE_END.search(text, max(0, start - 3), start))
         out.append((word, raw[0].isupper() and not at_start))
     return tuple(out)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,7 +189,8 @@ def _name(g: _Group, text: str) -> str:
         return g.name
     if g.type == "ORG":  # organisations are shortened ("the Security Council"), not padded
         return max(g.forms, key=lambda f: (len(f.split()), len(f)))
-    counts = {f: sum(1 for s, e in g.mentions if text[s:e] == f) for f in g.forms}
+    written = Counter(text[s:e] for s, e in g.mentions)  # one pass over the mentions, not one per form
+    counts = {f: written[f] for f in g.forms}
     top = max(len(f.split()) for f in g.forms)
     multi = [f for f in g.forms if len(f.split()) > 1] or g.forms
     return max(multi, key=lambda f: (counts[f], len(f.split()) == top, len(f)))

@@ -52,9 +52,9 @@ def _cue_prep(verb: Token) -> Token | None:
 
 
 def is_cue_verb(tok: Token) -> bool:
-    lemma = tok.lemma_.lower()
-    if tok.pos_ not in ("VERB", "AUX"):
+    if tok.pos_ not in ("VERB", "AUX"):  # first: most tokens are not verbs, and their lemma need not be read
         return False
+    lemma = tok.lemma_.lower()
     if lemma in PREP_CUES and _cue_prep(tok) is not None:
         return True
     if not (lemma in SPEECH or lemma in BELIEF):

@@ -82,6 +82,8 @@ class _Index:
 def _attributions(doc: Any, index: _Index) -> list[_Attr]:
     out: list[_Attr] = []
     for tok in doc:
+        if tok.pos_ not in ("VERB", "AUX") and tok.lower_ != "according":
+            continue  # neither a cue verb nor "according to": both readers below would return None
         if index.region(tok.idx) is not None:
             continue  # a cue inside a quotation is part of what was said
         found = read_cue(tok, lambda pos: index.region(pos) is not None) or read_according_to(tok)
@@ -104,10 +106,9 @@ def _token_at(doc: Any, pos: int) -> Any:
     return span[0] if span is not None and len(span) else None
 
 
-def _transcripts(doc: Any, index: _Index, headline: CharRange | None) -> list[_Attr]:
+def _transcripts(doc: Any, text: str, index: _Index, headline: CharRange | None) -> list[_Attr]:
     """Interview transcripts: a block opening with an upper-case name and a colon ("PENCE: Well, look, ...")."""
     out: list[_Attr] = []
-    text = doc.text  # spaCy rebuilds Doc.text on every access: read it once
     for b, (start, end) in enumerate(index.blocks):
         m = _TRANSCRIPT.match(text, start, end)
         if m is None:  # "Chris Matthews: Seriously, ...", and in a headline "Pat Caddell: Voters Worried ..."
@@ -124,9 +125,8 @@ def _transcripts(doc: Any, index: _Index, headline: CharRange | None) -> list[_A
     return out
 
 
-def _claim_dashes(doc: Any, index: _Index, attrs: list[_Attr]) -> None:
+def _claim_dashes(doc: Any, text: str, index: _Index, attrs: list[_Attr]) -> None:
     """"..." ― Jane Doe: a quote signed with a dash and a name, no verb."""
-    text = doc.text  # spaCy rebuilds Doc.text on every access: read it once
     for r_i, reg in enumerate(index.regions):
         m = _DASH.match(text, reg.region.end, index.blocks[reg.block][1])
         if reg.owner is not None or m is None:
@@ -341,9 +341,11 @@ def extract_quotes(article: Article, doc: Any) -> list[Quote]:
     blocks = blocks_of(article)
     regions = _regions(text, blocks)
     index = _Index(blocks, regions)
-    attrs = _transcripts(doc, index, article.headline_span) + _attributions(doc, index)
+    # ``text`` is what ``doc`` was parsed from (spaCy keeps every character): Doc.text would rebuild it from
+    # every token, on each access
+    attrs = _transcripts(doc, text, index, article.headline_span) + _attributions(doc, index)
     _claim_overlaps(attrs, regions)
-    _claim_dashes(doc, index, attrs)
+    _claim_dashes(doc, text, index, attrs)
     _claim_governed(doc, index, attrs)
     _claim_adjacent(text, attrs, regions)
     _claim_followers(text, blocks, attrs, regions)

@@ -26,6 +26,7 @@ Speaker types: PERSON, ORG, and GPE for a place that speaks as its government ("
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,7 +225,6 @@ def gender_of(entity: Entity, doc: Any, entities: list[Entity], regions: list[Sp
     for word in (entity.title or "").lower().replace("-", " ").split():
         votes[_gender_word(word)] += 3
     starts = sorted(s for e in entities if e.type == "PERSON" for s, _ in e.mentions)
-    text_len = len(doc.text)  # spaCy rebuilds Doc.text on every access: read it once
     for start, end in entity.mentions:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None:
@@ -233,10 +233,13 @@ def gender_of(entity: Entity, doc: Any, entities: list[Entity], regions: list[Sp
             votes[_gender_word(doc[span.start - 1].lower_.rstrip("."))] += 3
         if span.root.dep_ not in _SUBJ or inside_quotes(regions, start):
             continue
-        nxt = next((s for s in starts if s > start), text_len)
+        # the next person named after this mention; none: the scan runs to the sentence limit (no Doc.text,
+        # which spaCy rebuilds from every token on each access)
+        after = bisect_right(starts, start)
+        nxt = starts[after] if after < len(starts) else None
         limit = span.sent.end if span.sent.end >= len(doc) else doc[span.sent.end].sent.end
         for tok in doc[span.end:limit]:
-            if tok.idx >= nxt:
+            if nxt is not None and tok.idx >= nxt:
                 break
             if tok.lower_ in {"he", "his", "she"} and inside_quotes(regions, tok.idx) is None:
                 votes["m" if tok.lower_ in {"he", "his"} else "f"] += 1
