@@ -438,35 +438,18 @@ class PostgresStore:
         """Full-text search in web-search syntax ("a phrase", or, -word); it parses any input, so no query fails.
         Only the ``window`` most recently ingested matches are ranked (0: all), so a word in every article does
         not rank (and read the stored vector of) every article. Snippets are made for the returned rows only."""
-        floor = self._search_floor(query, window) if window > 0 else 0
+        # uncorrelated, so it runs once; `seq + 0` keeps the planner off a backward primary-key scan, which reads
+        # the whole table for rare words
+        floor = ("(SELECT m.seq FROM articles m WHERE m.fts @@ websearch_to_tsquery('english', %(q)s) "
+                 "ORDER BY m.seq + 0 DESC OFFSET %(skip)s LIMIT 1)")
         rows = self._db.execute(
             "SELECT h.id, h.url, h.headline, h.published, h.source, ts_headline('english', h.body, h.q, %(opts)s), "
             f"h.score FROM (SELECT {_SUMMARY}, a.body, q, ts_rank(a.fts, q) AS score, a.seq "
-            "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q AND a.seq >= %(floor)s "
+            "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.fts @@ q "
+            f"AND a.seq >= coalesce({floor if window > 0 else 'NULL'}, 0) "
             "ORDER BY score DESC, a.seq LIMIT %(limit)s) h ORDER BY h.score DESC, h.seq",
-            {"q": query, "limit": limit, "opts": _HEADLINE, "floor": floor}, prepare=False)
+            {"q": query, "limit": limit, "opts": _HEADLINE, "skip": max(window - 1, 0)})
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows.fetchall()]
-
-    def _search_floor(self, query: str, window: int) -> int:
-        """The ``seq`` of the ``window``-th newest match of ``query`` (0 when fewer match). Looked for among the
-        newest 4 x ``window`` articles first, then 8 times as many at each step: the GIN index gives every match of
-        a word at once, unordered, so a word in most articles made one query read them all (2 s p95 at 1M
-        articles); a range of the newest rows holds its window after one step, and a rare word costs a few index
-        lookups. `seq + 0` keeps the planner off a backward primary-key scan, which reads every row for rare words.
-        Search statements are never prepared: a generic plan, made once for any word, cannot know how common it is."""
-        top = int((self._db.execute("SELECT max(seq) FROM articles").fetchone() or (0,))[0] or 0)
-        span = 4 * window
-        while True:
-            low = max(top - span, 0)
-            row = self._db.execute(
-                "SELECT m.seq FROM articles m WHERE m.seq > %(low)s "
-                "AND m.fts @@ websearch_to_tsquery('english', %(q)s) ORDER BY m.seq + 0 DESC OFFSET %(skip)s LIMIT 1",
-                {"q": query, "low": low, "skip": window - 1}, prepare=False).fetchone()
-            if row is not None:
-                return int(row[0])
-            if low == 0:
-                return 0  # fewer than ``window`` match in the whole store: all are ranked
-            span *= 8
 
     def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:
         """Quotes whose resolved speaker is ``name`` (any case) or whose name ends with it ("Putin")."""
