@@ -331,18 +331,18 @@ def tag_candidates(article: Article, nlp: Any = None) -> list[TagCandidate]:
     best: dict[str, TagCandidate] = {}
     for c in [*_scaled(ents), *_scaled(topics), *_scaled(regions), *_scaled(phrases)]:
         best.setdefault(c.name.casefold(), c)
-    slug = url_words(article.url)
-    return [_placed(c, text, headline, slug) for c in best.values()]
+    slug, folded, folded_headline = url_words(article.url), text.casefold(), headline.casefold()
+    return [_placed(c, len(text), folded, folded_headline, slug) for c in best.values()]
 
 
-def _placed(c: TagCandidate, text: str, headline: str, slug: str) -> TagCandidate:
-    """``c`` with where the text first names it, whether it writes the tag itself, and its words' rarity."""
-    folded = text.casefold()
+def _placed(c: TagCandidate, text_len: int, folded: str, folded_headline: str, slug: str) -> TagCandidate:
+    """``c`` with where the text first names it, whether it writes the tag itself, and its words' rarity;
+    ``folded``, ``folded_headline``: the text and headline case-folded once for every candidate."""
     forms = [f.casefold() for f in {c.name, *c.forms} if f]
     found = [a for a in (folded.find(f) for f in forms) if a >= 0]
-    c.first = min(found) / max(1, len(text)) if found else 1.0
+    c.first = min(found) / max(1, text_len) if found else 1.0
     c.literal = _has_word(folded, c.name.casefold())
-    c.lead = c.lead or (bool(headline) and _has_word(headline.casefold(), c.name.casefold()))
+    c.lead = c.lead or (bool(folded_headline) and _has_word(folded_headline, c.name.casefold()))
     c.in_url = bool(slug) and _has_word(slug, " ".join(c.name.casefold().replace("-", " ").split()))
     stats = word_stats()
     words = [normalize(w) for w in c.name.casefold().split()]
