@@ -22,10 +22,19 @@ import os
 import pprint
 from pathlib import Path
 
-from newsgraph.connect.features import DocFreq, article_terms
 from newsgraph.connect.tag_scorer import scorer_to_dict
-from newsgraph.connect.tags import _load_nlp, language_of, rank_tags, tag_candidates
-from newsgraph.evaluate.tags import FITS, FOLDS, TagScores, _predict, as_article, cross_validate, load_pages, score
+from newsgraph.connect.tags import _load_nlp
+from newsgraph.evaluate.tags import (
+    FITS,
+    FOLDS,
+    TagScores,
+    _predict,
+    as_article,
+    candidate_sets,
+    cross_validate,
+    load_pages,
+    score,
+)
 
 MIN_GAIN = 1.0  # F1@10 points under CV: less is noise on 105 pages (reshuffling the folds moves either by ~1)
 OUT = Path(__file__).resolve().parents[1] / "src" / "newsgraph" / "connect" / "tag_weights.py"
@@ -44,12 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     pages = load_pages(Path(args.shared) / "data" / "tags" / "editor-tags")
     nlp = _load_nlp()
-    articles = [as_article(p) for p in pages]
-    df = DocFreq()
-    for a in articles:
-        df.add(article_terms(a))
-    cands = [tag_candidates(a, nlp) if language_of(a) == "en" else None for a in articles]
-    fixed = [rank_tags(a, df, k=10, nlp=nlp) if c is None else [] for a, c in zip(articles, cands, strict=True)]
+    cands, fixed = candidate_sets([as_article(p) for p in pages], nlp)
     golds = [p.tags for p in pages]
     print(f"{len(pages)} pages, {sum(len(c or []) for c in cands)} candidates. F1 x 100: "
           "F1@5 exact, F1@10 exact, F1@5 lenient, F1@10 lenient")

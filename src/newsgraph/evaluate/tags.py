@@ -151,11 +151,7 @@ def evaluate_tags(root: Path, nlp: Any = None, with_yake: bool = True, limit: in
         nlp = load_nlp(str(default("spacy_model")))
     if entities == "stage":
         articles = with_entities(articles, nlp)
-    df = DocFreq()
-    for a in articles:
-        df.add(article_terms(a))
-    cands = [tag_candidates(a, nlp) if language_of(a) == "en" else None for a in articles]
-    fixed = [rank_tags(a, df, k=10, nlp=nlp) if c is None else [] for a, c in zip(articles, cands, strict=True)]
+    cands, fixed = candidate_sets(articles, nlp)
     golds = [p.tags for p in pages]
     ours = _predict(cands, fixed, default_scorer())
     yake = score([yake_tags(p.text) for p in pages], golds) if with_yake else None
@@ -168,6 +164,17 @@ def evaluate_tags(root: Path, nlp: Any = None, with_yake: bool = True, limit: in
 
 
 Candidates = list[TagCandidate] | None  # None: a page the tagger does not rank by candidates (not English)
+
+
+def candidate_sets(articles: list[Article], nlp: Any) -> tuple[list[Candidates], list[list[str]]]:
+    """Per article, its tag candidates (English) and, for the others, the tags ``rank_tags`` gives them without
+    candidates; the corpus statistics count every article first, as a store would."""
+    df = DocFreq()
+    for a in articles:
+        df.add(article_terms(a))
+    cands = [tag_candidates(a, nlp) if language_of(a) == "en" else None for a in articles]
+    fixed = [rank_tags(a, df, k=10, nlp=nlp) if c is None else [] for a, c in zip(articles, cands, strict=True)]
+    return cands, fixed
 Fit = Callable[[Sequence[Candidates], Sequence[Sequence[str]]], Scorer]
 FOLDS = 5
 MIN_TAGS = (3, 4, 5, 6, 7)
