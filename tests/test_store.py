@@ -125,18 +125,22 @@ def test_search_ranks_only_the_newest_matches_of_its_window(store: Store) -> Non
 
 
 def test_the_search_window_holds_when_matches_are_spread_over_a_larger_store(store: Store) -> None:
-    """More articles than the window's first look (PostgreSQL looks among the newest 4 x window rows, then 8 times
-    as many): a common word's window is the newest matches, a word every seventh article uses reaches past the
-    first look, a word of the oldest article alone is still found."""
+    """More articles than the window's first look (PostgreSQL looks among the newest 2 x window rows, then as far
+    back as the matches seen say the window reaches): a common word's window is the newest matches, a word every
+    seventh article uses reaches past the first look, a word dense among the newest articles and rare before
+    needs more than one estimate, a word of the oldest article alone is still found."""
     with store.transaction():
         for i in range(60):
-            words = ("girder " if i % 7 == 0 else "") + ("zebra " if i == 0 else "")
+            words = (("girder " if i % 7 == 0 else "") + ("zebra " if i == 0 else "")
+                     + ("pylon " if i >= 52 or i in (10, 20) else ""))
             article = make_article(f"{i}.txt", body=f"Report {i} on the bridge, {words}with other words.\n\n"
                                    + BODY.split("\n\n")[1], url=f"https://e.org/{i}")
             store.add_article(record(f"id{i}", article))
     assert {h.article.id for h in store.search("bridge", window=4, limit=10)} == {f"id{i}" for i in range(56, 60)}
     assert {h.article.id for h in store.search("girder", window=5, limit=10)} == {f"id{i}" for i in range(28, 60, 7)}
     assert [h.article.id for h in store.search("zebra", window=2)] == ["id0"]
+    pylons = {h.article.id for h in store.search("pylon", window=10, limit=20)}
+    assert pylons == {"id10", "id20", *(f"id{i}" for i in range(52, 60))}
 
 
 def test_duplicate_group_original_is_the_earliest_published(store: Store) -> None:
