@@ -133,3 +133,25 @@ def test_postgres_search_takes_web_search_syntax(pg_url: str) -> None:
     assert sorted(h.article.id for h in s.search("girder or relieved")) == ["id1", "id2"]
     assert "[relieved]" in s.search("relieved")[0].snippet and s.search("the") == []  # stop words only: no hits
     s.close()
+
+
+def test_a_search_leaves_the_connection_with_its_own_planner_settings(pg_url: str) -> None:
+    """Search turns sequential and plain index scans off for its own statements (see PostgresStore.search); the
+    next statement on the connection, a write included, plans with the server's settings again."""
+    s = PostgresStore(pg_url)
+    with s.transaction():
+        s.add_article(record("id1", make_article()))
+
+    def settings() -> list[str]:
+        return [str(s._db.execute(f"SHOW {name}").fetchone()[0])  # fixed names, no input
+                for name in ("enable_seqscan", "enable_indexscan", "work_mem")]
+
+    before = settings()
+    assert [h.article.id for h in s.search("girder")] == ["id1"]
+    assert [h.article.id for h in s.search("girder", window=0)] == ["id1"]
+    assert settings() == before == ["on", "on", before[2]]
+    with s.transaction():
+        assert [h.article.id for h in s.search("girder")] == ["id1"]
+        s.add_article(record("id2", make_article("b.txt", url="https://example.org/b")))
+        assert settings() == before
+    s.close()

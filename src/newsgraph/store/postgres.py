@@ -464,7 +464,9 @@ class PostgresStore:
                     "ORDER BY score DESC, a.seq LIMIT %(limit)s) h ORDER BY h.score DESC, h.seq",
                     {"q": query, "limit": limit, "opts": _HEADLINE}, prepare=False).fetchall()
         finally:
-            self._db.execute("RESET enable_seqscan; RESET enable_indexscan; RESET work_mem")
+            # (a failed statement inside an open transaction: its rollback undoes the settings)
+            if self._db.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                self._db.execute("RESET enable_seqscan; RESET enable_indexscan; RESET work_mem")
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows]
 
     def _newest_matches(self, query: str, window: int, top: int) -> list[tuple[int, float]]:
