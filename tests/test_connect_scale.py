@@ -190,5 +190,15 @@ def test_a_reopened_corpus_bounds_the_document_frequency_table_it_reads(tmp_path
         for i in range(0, len(items), 20):
             corpus.add_batch(items[i:i + 20])
             assert len(corpus.df.df) <= 1000
-        assert len(s.doc_freq()[1]) > 1000, "the store keeps every count; too few articles to test the bound"
-        assert len(Corpus(s, corpus.options).df.df) <= 1000
+        n, every = s.doc_freq()
+        assert len(every) > 1000, "the store keeps every count; too few articles to test the bound"
+        asked: list[int | None] = []
+        read_all = s.doc_freq
+        s.doc_freq = lambda limit=None: asked.append(limit) or read_all(limit)  # type: ignore[method-assign]
+        reopened, pruned = Corpus(s, corpus.options).df, DocFreq(n_docs=n, df=every, max_terms=1000)
+        assert asked == [1001] and len(reopened.df) <= 1000
+        # it reads only the most frequent terms, and keeps what reading every term and pruning keeps (terms with
+        # the count at the cut may differ: which of equals goes is arbitrary)
+        assert (reopened.n_docs, reopened.pruned_df, len(reopened.df)) == (n, pruned.pruned_df, len(pruned.df))
+        assert ({t for t, d in reopened.df.items() if d > pruned.pruned_df}
+                == {t for t, d in pruned.df.items() if d > pruned.pruned_df})

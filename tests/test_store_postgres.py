@@ -92,6 +92,10 @@ def test_state_doc_freq_and_links_accumulate(store: Store) -> None:  # noqa: F81
         store.set_state("x", "1")
         store.set_state("x", "2")
     assert store.doc_freq() == (3, {"bridge": 3, "crack": 1})
+    with store.transaction():
+        store.add_doc_freq(1, {"arch": 1, "zinc": 2})
+    assert store.doc_freq(limit=2) == (4, {"bridge": 3, "zinc": 2})  # the most frequent, ties by term
+    assert store.doc_freq(limit=3) == (4, {"bridge": 3, "zinc": 2, "arch": 1})
     assert store.links("id1") == [("id2", 0.5)] and store.get_state("x") == "2" and store.get_state("y") is None
     assert store.similar_candidates("id2", ["girder"], 10, "2024-03-04") == ["id1"]
     assert store.summaries(["id2", "nope"])["id2"].url == "https://example.org/b"

@@ -15,8 +15,8 @@ the newest article are evicted from the clusterer (their rows stay in the store;
 there; a laptop corpus, whose stories all fit, loses none to eviction whatever the order its articles come in), the
 document-frequency table holds at most ``doc_freq_terms`` terms (``DocFreq``: the rarest are dropped, the store
 keeps exact counts) and the parsed features of the last ``RECENT_FEATURES`` articles are kept. What still grows is
-read from the store when needed: the stored rows at open and in ``finish``, which load the whole document-frequency
-table and every story's members (the ``Store`` reads return whole tables).
+read from the store when needed: the stored rows at open (only the most frequent terms of the document-frequency
+table, one past the bound) and in ``finish``, which loads every story's members.
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ class Corpus:
     @property
     def df(self) -> DocFreq:
         if self._df is None:
-            n, df = self.store.doc_freq()
-            self._df = DocFreq(n_docs=n, df=df, max_terms=self.options.doc_freq_terms)
+            # one term past the bound: if the store holds more, DocFreq prunes as it would have after reading all
+            bound = self.options.doc_freq_terms
+            n, df = self.store.doc_freq(None if bound is None else bound + 1)
+            self._df = DocFreq(n_docs=n, df=df, max_terms=bound)
         return self._df
 
     @property

@@ -335,9 +335,12 @@ class PostgresStore:
                                       "ORDER BY story_id LIMIT %s", ""):
             yield str(sid), str(state)
 
-    def doc_freq(self) -> tuple[int, dict[str, int]]:
+    def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:
         n = int(self.get_state("doc_freq.n_docs") or 0)
-        return n, {str(t): int(d) for t, d in self._db.execute("SELECT term, df FROM doc_freq").fetchall()}
+        rows = self._db.execute("SELECT term, df FROM doc_freq" if limit is None else
+                                "SELECT term, df FROM doc_freq ORDER BY df DESC, term LIMIT %s",
+                                None if limit is None else (limit,)).fetchall()
+        return n, {str(t): int(d) for t, d in rows}
 
     def article(self, article_id: str) -> Article | None:
         data = self._one("SELECT data FROM articles WHERE id = %s", (article_id,))

@@ -191,9 +191,14 @@ class SQLiteStore:
         for sid, state in self._db.execute("SELECT story_id, state FROM story_state"):
             yield str(sid), str(state)
 
-    def doc_freq(self) -> tuple[int, dict[str, int]]:
+    def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:
+        """The number of documents counted and each term's document count; with ``limit``, only that many of
+        the most frequent terms (a scan with a bounded sort: the table keeps every term ever counted)."""
         n = int(self.get_state("doc_freq.n_docs") or 0)
-        return n, {str(t): int(d) for t, d in self._db.execute("SELECT term, df FROM doc_freq")}
+        rows = self._db.execute("SELECT term, df FROM doc_freq" if limit is None else
+                                "SELECT term, df FROM doc_freq ORDER BY df DESC, term LIMIT ?",
+                                () if limit is None else (limit,))
+        return n, {str(t): int(d) for t, d in rows}
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute("SELECT data FROM articles WHERE id = ?", (article_id,)).fetchone()
