@@ -25,7 +25,8 @@ in ``--mode full`` the similar links (candidate queries + ``rank_similar``, 5 li
 ``--mode store`` (ConnectOptions(features=False)) keeps only the near-duplicate part of the connect step (MinHash,
 bands, band lookup) and the whole store write path: no document frequencies, features, tags, stories or links,
 so ``similar`` has nothing to rank and is not measured (n/a); it is the mode that can get near 1M here.
-``Corpus.finish`` (stories tables rewritten) is timed separately. Not run: reading inputs and the spaCy pipeline.
+``Corpus.finish`` (a last checkpoint: the rows of the stories changed since the one before) is timed separately.
+Not run: reading inputs and the spaCy pipeline.
 
 Each backend runs in its own process and fills ONE store up to the largest of ``--sizes``, stopping at each size
 on the way to measure it (measuring time is left out of the ingest time). Measured per (backend, size): ingest

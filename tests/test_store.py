@@ -15,6 +15,7 @@ from newsgraph.connect.stories import StoryClusterer
 from newsgraph.corpus import ConnectOptions, Corpus
 from newsgraph.model import Article, DateMention, Entity, Paragraph, Quote, Speaker
 from newsgraph.store import ArticleRecord, SQLiteStore, Store, StoreError, open_store
+from newsgraph.store.base import StoryRow
 from newsgraph.store.sqlite import migrations
 
 BODY = ("The Calder Bridge was closed on Monday after inspectors found a crack in a girder.\n\n"
@@ -217,6 +218,33 @@ def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_st
     assert set(rows) == {s.id for s in whole.stories()}
     assert StoryClusterer.from_states(str(store.get_state("stories.clusterer.head")),
                                       rows.values()).to_json() == whole.to_json()
+
+
+def test_each_run_writes_the_rows_of_the_stories_it_changed_and_the_tables_equal_one_whole_run(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest in three runs (a new writer and ``finish`` each): every story row is written when its story
+    changes, so the last run's ``finish`` does not rewrite the corpus's stories, and the stories tables end as
+    one clusterer over the whole stream makes them."""
+    items = stream(240)
+    expected, whole = whole_stream_stories(items)
+    put = store.put_stories
+    written: list[set[str]] = []
+
+    def spy(rows: Sequence[StoryRow]) -> None:
+        written[-1].update(r.id for r in rows)
+        put(rows)
+    monkeypatch.setattr(store, "put_stories", spy)
+    got: list[str | None] = []
+    for lo, hi in ((0, 100), (100, 200), (200, 240)):
+        written.append(set())
+        corpus = Corpus(store, ConnectOptions(checkpoint_every=40))
+        got += add_in_batches(corpus, items[lo:hi])
+        assert corpus.finish() == len(set(expected[:hi]))
+    assert got == expected
+    assert written[-1] == set(expected[200:]), "the last run wrote the rows of other stories than its own"
+    assert len(written[-1]) < len(whole.stories()) / 2
+    stored = [(s.id, s.label, s.first, s.last, sorted(m.id for m in s.members)) for s in store.stories()]
+    assert sorted(stored) == sorted((s.id, s.label, s.first, s.last, sorted(s.members)) for s in whole.stories())
 
 
 def test_a_writer_goes_on_after_a_failed_batch_as_if_it_had_never_run(

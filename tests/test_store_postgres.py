@@ -101,16 +101,22 @@ def test_state_doc_freq_and_links_accumulate(store: Store) -> None:  # noqa: F81
     assert store.summaries(["id2", "nope"])["id2"].url == "https://example.org/b"
 
 
-def test_stories_are_replaced_and_features_replay_in_order(store: Store) -> None:  # noqa: F811
+def test_story_rows_are_replaced_one_by_one_and_features_replay_in_order(store: Store) -> None:  # noqa: F811
     ids = [f"id{i}" for i in range(3)]
+
+    def row(sid: str, label: str, members: list[str]) -> StoryRow:
+        return StoryRow(sid, label, "2024-03-01", "2024-03-03",
+                        [ArticleSummary(i, None, None, None, "") for i in members])
+
     with store.transaction():
         for n, i in enumerate(ids):
             rec = record(i, make_article(f"{i}.txt", url=f"https://example.org/{i}", published=f"2024-03-0{3 - n}"))
-            store.add_article(replace(rec, features=f'{{"id": "{i}"}}'))
-        store.replace_stories([StoryRow("s1", "bridge", "2024-03-01", "2024-03-03",
-                                        [ArticleSummary(i, None, None, None, "") for i in ids])],
-                              {i: "s1" for i in ids} | {"unknown": "s1"})
-    assert [(s.id, [m.id for m in s.members]) for s in store.stories()] == [("s1", ["id2", "id1", "id0"])]
+            store.add_article(replace(rec, features=f'{{"id": "{i}"}}', story_id="s1" if n < 2 else "s2"))
+        store.put_stories([row("s1", "bridge", ids[:2]), row("s2", "girder", ids[2:])])
+    with store.transaction():
+        store.put_stories([row("s1", "bridge crack", ids[:2])])  # a later checkpoint: s1 changed, s2 did not
+    assert [(s.id, s.label, [m.id for m in s.members]) for s in store.stories()] == [
+        ("s1", "bridge crack", ["id1", "id0"]), ("s2", "girder", ["id2"])]
     assert [(seq, data) for seq, data in store.features_since(1)] == [(2, '{"id": "id1"}'), (3, '{"id": "id2"}')]
     assert store.features(["id0", "nope"]) == {"id0": '{"id": "id0"}'} and store.max_seq() == 3
     assert next(store.export_rows())["story_id"] == "s1"

@@ -232,8 +232,15 @@ class Corpus:
         return [(i, s) for i, s in rank_similar(f, self._features_of(ids), k) if s > 0.0]
 
     def _save_clusterer(self) -> None:
+        """Checkpoint the clusterer: the state and the ``stories`` row of each story changed since the last
+        checkpoint (each article's story row in ``story_members`` is written with the article)."""
         clusterer = self.clusterer
-        self.store.put_story_states(clusterer.take_changed())
+        changed = clusterer.take_changed()
+        self.store.put_story_states(changed)
+        self.store.put_stories([StoryRow(s.id, s.label, s.first, s.last,
+                                         [ArticleSummary(m, None, None, None, "") for m in s.members])
+                                for s in stories_from_states(state for _, state in changed)])
+        self.store.set_state(_STORY_COUNT, str(clusterer.story_count))
         self.store.set_state(_CLUSTER_HEAD, clusterer.header())
         self.store.delete_state(_CLUSTER_BLOB)  # an older store's whole clusterer: in story_state rows from now on
         self._checkpoint = self.store.max_seq()
@@ -241,20 +248,16 @@ class Corpus:
         self._since_checkpoint = 0
 
     def finish(self) -> int:
-        """Checkpoint the clusterer and rewrite the stories tables from it; returns the number of stories.
-        Does nothing when the stored checkpoint already covers every stored article."""
+        """Checkpoint the clusterer, which writes the rows of the stories changed since the last checkpoint (the
+        work grows with what this run added, not with the corpus); returns the number of stories. Does nothing
+        when the stored checkpoint already covers every stored article."""
         if not self.options.features:
             return 0
         if self._clusterer is None and int(self.store.get_state(_CLUSTER_SEQ) or -1) == self.store.max_seq():
             return int(self.store.get_state(_STORY_COUNT) or 0)
         with self.store.transaction():
-            self._save_clusterer()  # every story is in the store now, those evicted from memory included
-            stories = stories_from_states(state for _, state in self.store.story_states())
-            rows = [StoryRow(s.id, s.label, s.first, s.last, [ArticleSummary(m, None, None, None, "")
-                                                              for m in s.members]) for s in stories]
-            self.store.replace_stories(rows, {m: s.id for s in stories for m in s.members})
-            self.store.set_state(_STORY_COUNT, str(len(stories)))
-        return len(stories)
+            self._save_clusterer()
+        return self.clusterer.story_count
 
     def similar(self, article_id: str, k: int = 10) -> list[SimilarHit]:
         """The ``k`` stored articles most like ``article_id``: candidates from indexed queries, ranked by

@@ -403,6 +403,11 @@ class StoryClusterer:
         return json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next,
                            "newest": self._newest})
 
+    @property
+    def story_count(self) -> int:
+        """Every story made so far, evicted ones included (stories never merge; ids are s1, s2, ...)."""
+        return self._next - 1
+
     def take_changed(self) -> list[tuple[str, str]]:
         """``(story id, JSON state)`` of each story changed since the last call (or since it was read by
         ``from_json``), evicted ones included, in story order; the next call starts afresh."""

@@ -139,7 +139,7 @@ def prepared_of(row: Row, options: ConnectOptions) -> Prepared | None:
 class StoreWriter:
     """Writes output rows through the Store interface on the driver: one transaction per ``write`` (via
     ``Corpus.add_batch``, which also finds near-duplicates and computes features, tags, stories and links in
-    arrival order, exactly as ``ingest`` does); ``finish`` rewrites the stories. Ids already stored, or seen
+    arrival order, exactly as ``ingest`` does); ``finish`` writes the changed stories. Ids already stored, or seen
     earlier in the same batch, count as duplicates and are not written again."""
 
     def __init__(self, store: Store, options: ConnectOptions, progress: Progress | None = None) -> None:

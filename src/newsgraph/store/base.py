@@ -90,7 +90,7 @@ class Store(Protocol):
     def set_state(self, name: str, value: str) -> None: ...
     def delete_state(self, name: str) -> None: ...
     def put_story_states(self, states: Sequence[tuple[str, str]]) -> None: ...
-    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None: ...
+    def put_stories(self, stories: Sequence[StoryRow]) -> None: ...
 
     # reads
     def known_ids(self, ids: Iterable[str]) -> set[str]: ...
@@ -119,6 +119,13 @@ class Store(Protocol):
 
 class StoreError(NewsgraphError):
     """The corpus database cannot be opened, migrated or written as asked."""
+
+
+def story_values(s: StoryRow) -> tuple[str, str, str | None, str | None, int, str]:
+    """The ``stories`` row of a story (both backends): its fields, size and JSON with its member ids."""
+    return (s.id, s.label, s.first, s.last, len(s.members),
+            json.dumps({"id": s.id, "label": s.label, "first": s.first, "last": s.last,
+                        "members": [m.id for m in s.members]}, ensure_ascii=False))
 
 
 def date_window(published: str | None, days: float) -> tuple[str, str] | None:

@@ -36,6 +36,7 @@ from newsgraph.store.base import (
     StoryRow,
     article_from_json,
     date_window,
+    story_values,
 )
 from newsgraph.store.postgres_write import Conn, insert_article
 
@@ -285,22 +286,16 @@ class PostgresStore:
                                 "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", rows)
         self._write(write)
 
-    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
-        """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
-        self._write(lambda: self._replace_stories(stories, members))
+    def put_stories(self, stories: Sequence[StoryRow]) -> None:
+        """Write the rows of these stories, replacing those stored (see the SQLite store)."""
+        self._write(lambda: self._put_stories(stories))
 
-    def _replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
-        self._db.execute("DELETE FROM stories")
+    def _put_stories(self, stories: Sequence[StoryRow]) -> None:
         with self._db.cursor() as cur:
             cur.executemany(
-                "INSERT INTO stories (id, label, first, last, size, data) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(s.id, s.label, s.first, s.last, len(s.members),
-                  json.dumps({"id": s.id, "label": s.label, "first": s.first, "last": s.last,
-                              "members": [m.id for m in s.members]}, ensure_ascii=False)) for s in stories])
-            cur.execute("DELETE FROM story_members")
-            known = self.known_ids(members)
-            cur.executemany("INSERT INTO story_members (article_id, story_id) VALUES (%s, %s)",
-                            sorted((a, s) for a, s in members.items() if a in known))
+                "INSERT INTO stories (id, label, first, last, size, data) VALUES (%s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET label = excluded.label, first = excluded.first, "
+                "last = excluded.last, size = excluded.size, data = excluded.data", [story_values(s) for s in stories])
 
     # -- reads ---------------------------------------------------------------------------------------------------
     def _column(self, sql: str, params: Any = None) -> list[str]:

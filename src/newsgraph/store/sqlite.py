@@ -30,6 +30,7 @@ from newsgraph.store.base import (
     article_from_json,
     article_json,
     date_window,
+    story_values,
 )
 from newsgraph.store.sqlite_write import insert_article
 
@@ -146,19 +147,14 @@ class SQLiteStore:
         self._db.executemany("INSERT INTO story_state (story_id, state) VALUES (?, ?) "
                              "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", states)
 
-    def replace_stories(self, stories: Sequence[StoryRow], members: dict[str, str]) -> None:
-        """Make the stories tables equal to the clusterer's view (stories can merge, so rows are replaced)."""
+    def put_stories(self, stories: Sequence[StoryRow]) -> None:
+        """Write the rows of these stories, replacing those stored (stories never merge, and each article's
+        story is written with the article, so a checkpoint writes only the stories that changed)."""
         self._need_tx()
-        self._db.execute("DELETE FROM stories")
         self._db.executemany(
-            "INSERT INTO stories (id, label, first, last, size, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [(s.id, s.label, s.first, s.last, len(s.members),
-              json.dumps({"id": s.id, "label": s.label, "first": s.first, "last": s.last,
-                          "members": [m.id for m in s.members]}, ensure_ascii=False)) for s in stories])
-        self._db.execute("DELETE FROM story_members")
-        known = self.known_ids(members)
-        self._db.executemany("INSERT INTO story_members (article_id, story_id) VALUES (?, ?)",
-                             sorted((a, s) for a, s in members.items() if a in known))
+            "INSERT INTO stories (id, label, first, last, size, data) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET label = excluded.label, first = excluded.first, last = excluded.last, "
+            "size = excluded.size, data = excluded.data", [story_values(s) for s in stories])
 
     # -- reads ---------------------------------------------------------------------------------------------------
     def known_ids(self, ids: Iterable[str]) -> set[str]:
