@@ -11,12 +11,12 @@ state row; it is read from there and moved into per-story rows by the next check
 
 The state held in memory is bounded by time, not by the corpus, so a stream of any length can go through one
 ``Corpus``: once more than ``story_memory_keep`` stories are held, stories more than ``story_memory_days`` behind
-the newest article are evicted from the clusterer (their rows stay in the store; ``finish`` reads every story from
-there; a laptop corpus, whose stories all fit, loses none to eviction whatever the order its articles come in), the
-document-frequency table holds at most ``doc_freq_terms`` terms (``DocFreq``: the rarest are dropped, the store
-keeps exact counts) and the parsed features of the last ``RECENT_FEATURES`` articles are kept. What still grows is
-read from the store when needed: the stored rows at open (only the most frequent terms of the document-frequency
-table, one past the bound) and in ``finish``, which loads every story's members.
+the newest article are evicted from the clusterer (their rows stay in the store, written at the checkpoint after
+their last change; a laptop corpus, whose stories all fit, loses none to eviction whatever the order its articles
+come in), the document-frequency table holds at most ``doc_freq_terms`` terms (``DocFreq``: the rarest are dropped,
+the store keeps exact counts, and a reopened corpus reads only the most frequent) and the parsed features of the
+last ``RECENT_FEATURES`` articles are kept. Each checkpoint, and ``finish``, writes only what changed since the
+last one. What still grows: a long-running story's member list, and reading the stored story rows at open.
 """
 
 from __future__ import annotations
