@@ -67,8 +67,8 @@ def test_migrations_are_recorded_once_and_the_file_is_plain_sqlite(tmp_path: Pat
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"articles", "paragraphs", "quotes", "speakers", "entities", "mentions", "dates", "tags",
             "duplicate_groups", "near_dup_bands", "similar_links", "stories", "story_state", "migrations"} <= tables
-    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == ["0001_initial",
-                                                                                      "0002_story_state"]
+    assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == [
+        "0001_initial", "0002_story_state", "0003_story_state_day"]
     db.close()
 
 
@@ -198,8 +198,8 @@ def test_a_checkpoint_writes_only_the_changed_stories_and_reloads_to_the_same_st
     written: list[tuple[int, int, int]] = []  # per checkpoint: rows, bytes written; bytes of the whole state
     put = store.put_story_states
 
-    def spy(states: Sequence[tuple[str, str]]) -> None:
-        written.append((len(states), sum(len(s) for _, s in states), len(corpus.clusterer.to_json())))
+    def spy(states: Sequence[tuple[str, str, int | None]]) -> None:
+        written.append((len(states), sum(len(s) for _, s, _ in states), len(corpus.clusterer.to_json())))
         put(states)
     monkeypatch.setattr(store, "put_story_states", spy)
     corpus = Corpus(store, ConnectOptions(checkpoint_every=40, story_memory_days=None))  # the whole state held
@@ -245,6 +245,34 @@ def test_each_run_writes_the_rows_of_the_stories_it_changed_and_the_tables_equal
     assert len(written[-1]) < len(whole.stories()) / 2
     stored = [(s.id, s.label, s.first, s.last, sorted(m.id for m in s.members)) for s in store.stories()]
     assert sorted(stored) == sorted((s.id, s.label, s.first, s.last, sorted(s.members)) for s in whole.stories())
+
+
+@pytest.mark.parametrize("keep", [5, 60])  # fewer than the time window holds; more (older rows read too)
+def test_a_reopened_corpus_reads_only_the_story_rows_it_keeps(
+        store: Store, monkeypatch: pytest.MonkeyPatch, keep: int) -> None:
+    """Story rows carry the day their story is evicted after, so a reopened corpus reads the stories of its time
+    window and the ``story_memory_keep`` latest, not every story the corpus had; it loads the same state as
+    reading every row; a row written before the day column existed is always read."""
+    options = ConnectOptions(checkpoint_every=40, story_memory_days=28.0, story_memory_keep=keep)
+    corpus = Corpus(store, options)
+    add_in_batches(corpus, stream(300))
+    corpus.finish()
+    every = dict(store.story_states())
+    head = str(store.get_state("stories.clusterer.head"))
+    whole_read = StoryClusterer.from_states(head, every.values(), 28.0, keep)
+    with store.transaction():  # as a store written before 0003_story_state_day holds an old story's row
+        store.put_story_states([("s1", every["s1"], None)])
+    read: list[str] = []
+    real = store.story_states
+
+    def spy(since_day: int | None = None, keep: int = 0) -> Iterator[tuple[str, str]]:
+        for sid, state in real(since_day, keep):
+            read.append(sid)
+            yield sid, state
+    monkeypatch.setattr(store, "story_states", spy)
+    assert Corpus(store, options).clusterer.to_json() == whole_read.to_json()
+    assert "s1" in read and len(read) <= whole_read.held + keep + 1 and len(read) < len(every) / 2, len(read)
+    assert set(read) >= {sid for sid in every if sid in whole_read.assignments().values()}
 
 
 def test_a_writer_goes_on_after_a_failed_batch_as_if_it_had_never_run(
@@ -293,10 +321,11 @@ def test_a_store_holding_the_whole_clusterer_in_one_state_row_still_loads(tmp_pa
             s.set_state("stories.clusterer", old.clusterer.to_json())
             s.set_state("stories.checkpoint_seq", str(s.max_seq()))
     db = sqlite3.connect(path)
-    db.executescript("DROP TABLE story_state; DELETE FROM migrations WHERE name = '0002_story_state';")
+    db.executescript("DROP TABLE story_state; "
+                     "DELETE FROM migrations WHERE name IN ('0002_story_state', '0003_story_state_day');")
     db.close()
     with SQLiteStore(path) as s:
-        assert s.applied == ["0002_story_state"] and list(s.story_states()) == []
+        assert s.applied == ["0002_story_state", "0003_story_state_day"] and list(s.story_states()) == []
         corpus = Corpus(s, ConnectOptions(checkpoint_every=40, story_memory_keep=0))  # eviction by time alone
         assert corpus.clusterer.held < old.clusterer.held  # read whole, the stories of the last 42 days kept
         assert got + add_in_batches(corpus, items[100:]) == expected  # one checkpoint, at 140

@@ -36,7 +36,7 @@ from newsgraph.connect.near_duplicates import (
     signature_jaccard,
 )
 from newsgraph.connect.similar import rank_similar
-from newsgraph.connect.stories import StoryClusterer, stories_from_states
+from newsgraph.connect.stories import StoryClusterer, checkpoint_rows, eviction_cutoff
 from newsgraph.model import Article
 from newsgraph.store.base import ArticleRecord, ArticleSummary, Store, StoryRow
 
@@ -148,8 +148,9 @@ class Corpus:
     def _load_clusterer(self) -> StoryClusterer:
         head, retain = self.store.get_state(_CLUSTER_HEAD), self.options.story_memory_days
         keep = self.options.story_memory_keep
-        if head is not None:
-            return StoryClusterer.from_states(head, (state for _, state in self.store.story_states()), retain, keep)
+        if head is not None:  # only the rows it keeps are read (``from_states`` filters them as well)
+            states = self.store.story_states(eviction_cutoff(head, retain), keep)
+            return StoryClusterer.from_states(head, (state for _, state in states), retain, keep)
         blob = self.store.get_state(_CLUSTER_BLOB)  # an older store: every story is written at the next checkpoint
         return (StoryClusterer.from_json(blob, retain, keep) if blob
                 else StoryClusterer(retain_days=retain, keep_stories=keep))
@@ -235,11 +236,11 @@ class Corpus:
         """Checkpoint the clusterer: the state and the ``stories`` row of each story changed since the last
         checkpoint (each article's story row in ``story_members`` is written with the article)."""
         clusterer = self.clusterer
-        changed = clusterer.take_changed()
-        self.store.put_story_states(changed)
+        rows, stories = checkpoint_rows(clusterer.take_changed())
+        self.store.put_story_states(rows)
         self.store.put_stories([StoryRow(s.id, s.label, s.first, s.last,
                                          [ArticleSummary(m, None, None, None, "") for m in s.members])
-                                for s in stories_from_states(state for _, state in changed)])
+                                for s in stories])
         self.store.set_state(_STORY_COUNT, str(clusterer.story_count))
         self.store.set_state(_CLUSTER_HEAD, clusterer.header())
         self.store.delete_state(_CLUSTER_BLOB)  # an older store's whole clusterer: in story_state rows from now on

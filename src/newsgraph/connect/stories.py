@@ -440,11 +440,8 @@ class StoryClusterer:
         newest day; of those, the ``keep_stories`` latest are kept while fewer are held) are dropped as they are
         read, so loading holds what an unbroken run holds (exactly so when its stories took articles in time
         order) and never the whole corpus."""
-        data: Any = json.loads(header)
-        if not isinstance(data, dict) or "next" not in data:
-            raise ValueError("StoryClusterer header must be an object with 'next'; was it written by header()?")
-        newest = data.get("newest")
-        cutoff = None if retain_days is None or newest is None else int(newest) - math.ceil(retain_days)
+        data = _header(header)
+        cutoff = eviction_cutoff(header, retain_days)
         kept: list[dict[str, Any]] = []
         late: list[tuple[int, int, dict[str, Any]]] = []  # a heap of the latest rows past the cutoff
         for raw in map(json.loads, states):
@@ -481,6 +478,31 @@ class StoryClusterer:
             newest = max((d for d in clusterer._last_day.values() if d is not None), default=None)
         clusterer._advance(None if newest is None else int(newest))
         return clusterer
+
+
+def _header(header: str) -> dict[str, Any]:
+    data: Any = json.loads(header)
+    if not isinstance(data, dict) or "next" not in data:
+        raise ValueError("StoryClusterer header must be an object with 'next'; was it written by header()?")
+    return data
+
+
+def eviction_cutoff(header: str, retain_days: float | None) -> int | None:
+    """The day before which ``from_states`` drops a story row (see ``_eviction_day``) for a clusterer that keeps
+    ``retain_days``; None when it keeps every story."""
+    newest = _header(header).get("newest")
+    return None if retain_days is None or newest is None else int(newest) - math.ceil(retain_days)
+
+
+def checkpoint_rows(changed: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str, int | None]], list[Story]]:
+    """For ``take_changed`` rows: what the store keeps of each, ``(id, JSON state, eviction day)``, and its
+    ``Story`` (each state parsed once)."""
+    rows, stories = [], []
+    for sid, state in changed:
+        raw = json.loads(state)
+        rows.append((sid, state, _eviction_day(raw)))
+        stories.append(_StoryState(**raw).story())
+    return rows, stories
 
 
 def _eviction_day(raw: dict[str, Any]) -> int | None:

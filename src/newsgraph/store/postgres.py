@@ -276,14 +276,15 @@ class PostgresStore:
             self._db.execute("DELETE FROM state WHERE name = %s", (name,))
         self._write(write)
 
-    def put_story_states(self, states: Sequence[tuple[str, str]]) -> None:
-        """Write ``(story id, JSON state)`` rows of the story clusterer's checkpoint, replacing those stored."""
+    def put_story_states(self, states: Sequence[tuple[str, str, int | None]]) -> None:
+        """Write ``(story id, JSON state, eviction day)`` rows of the story clusterer's checkpoint, replacing
+        those stored."""
         rows = list(states)  # kept by the journal: replayed as given if the connection is lost
 
         def write() -> None:
             with self._db.cursor() as cur:
-                cur.executemany("INSERT INTO story_state (story_id, state) VALUES (%s, %s) "
-                                "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", rows)
+                cur.executemany("INSERT INTO story_state (story_id, state, day) VALUES (%s, %s, %s) ON CONFLICT "
+                                "(story_id) DO UPDATE SET state = excluded.state, day = excluded.day", rows)
         self._write(write)
 
     def put_stories(self, stories: Sequence[StoryRow]) -> None:
@@ -323,11 +324,19 @@ class PostgresStore:
         value = self._one("SELECT value FROM state WHERE name = %s", (name,))
         return None if value is None else str(value)
 
-    def story_states(self) -> Iterator[tuple[str, str]]:
-        """Every ``(story id, JSON state)`` row of the story clusterer's checkpoint, in story id order (bytewise);
-        read a page at a time so the connection stays free between pages."""
-        for sid, state in self._pages("SELECT story_id, state FROM story_state WHERE story_id > %s "
-                                      "ORDER BY story_id LIMIT %s", ""):
+    def story_states(self, since_day: int | None = None, keep: int = 0) -> Iterator[tuple[str, str]]:
+        """The ``(story id, JSON state)`` rows of the story clusterer's checkpoint (see the SQLite store); all of
+        them are read a page at a time so the connection stays free between pages."""
+        if since_day is None:
+            rows: Iterable[tuple[Any, ...]] = self._pages("SELECT story_id, state FROM story_state "
+                                                          "WHERE story_id > %s ORDER BY story_id LIMIT %s", "")
+        else:
+            rows = self._db.execute(
+                "SELECT story_id, state FROM story_state WHERE day IS NULL OR day >= %(day)s UNION ALL "
+                "SELECT s.story_id, s.state FROM (SELECT story_id FROM story_state WHERE day < %(day)s "
+                "ORDER BY day DESC, substr(story_id, 2)::bigint DESC LIMIT %(keep)s) k "
+                "JOIN story_state s ON s.story_id = k.story_id", {"day": since_day, "keep": keep}).fetchall()
+        for sid, state in rows:
             yield str(sid), str(state)
 
     def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:

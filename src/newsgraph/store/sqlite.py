@@ -35,6 +35,7 @@ from newsgraph.store.base import (
 from newsgraph.store.sqlite_write import insert_article
 
 _SUMMARY = "id, url, headline, published, source"
+
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -141,11 +142,12 @@ class SQLiteStore:
         self._need_tx()
         self._db.execute("DELETE FROM state WHERE name = ?", (name,))
 
-    def put_story_states(self, states: Sequence[tuple[str, str]]) -> None:
-        """Write ``(story id, JSON state)`` rows of the story clusterer's checkpoint, replacing those stored."""
+    def put_story_states(self, states: Sequence[tuple[str, str, int | None]]) -> None:
+        """Write ``(story id, JSON state, eviction day)`` rows of the story clusterer's checkpoint, replacing
+        those stored."""
         self._need_tx()
-        self._db.executemany("INSERT INTO story_state (story_id, state) VALUES (?, ?) "
-                             "ON CONFLICT (story_id) DO UPDATE SET state = excluded.state", states)
+        self._db.executemany("INSERT INTO story_state (story_id, state, day) VALUES (?, ?, ?) ON CONFLICT "
+                             "(story_id) DO UPDATE SET state = excluded.state, day = excluded.day", states)
 
     def put_stories(self, stories: Sequence[StoryRow]) -> None:
         """Write the rows of these stories, replacing those stored (stories never merge, and each article's
@@ -182,9 +184,19 @@ class SQLiteStore:
         row = self._db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
-    def story_states(self) -> Iterator[tuple[str, str]]:
-        """Every ``(story id, JSON state)`` row of the story clusterer's checkpoint, in no set order."""
-        for sid, state in self._db.execute("SELECT story_id, state FROM story_state"):
+    def story_states(self, since_day: int | None = None, keep: int = 0) -> Iterator[tuple[str, str]]:
+        """The ``(story id, JSON state)`` rows of the story clusterer's checkpoint, in no set order: every row,
+        or with ``since_day`` those evicted on or after it (or without a day), and the ``keep`` latest before."""
+        if since_day is None:
+            rows = self._db.execute("SELECT story_id, state FROM story_state")
+        else:
+            # the latest older rows are picked from the (day, story_id) index alone, then joined for their state
+            rows = self._db.execute(
+                "SELECT story_id, state FROM story_state WHERE day IS NULL OR day >= :day UNION ALL "
+                "SELECT s.story_id, s.state FROM (SELECT story_id FROM story_state WHERE day < :day "
+                "ORDER BY day DESC, CAST(substr(story_id, 2) AS INTEGER) DESC LIMIT :keep) k "
+                "JOIN story_state s ON s.story_id = k.story_id", {"day": since_day, "keep": keep})
+        for sid, state in rows:
             yield str(sid), str(state)
 
     def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:
