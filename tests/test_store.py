@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,25 @@ def test_a_reopened_corpus_reads_only_the_story_rows_it_keeps(
     assert Corpus(store, options).clusterer.to_json() == whole_read.to_json()
     assert "s1" in read and len(read) <= whole_read.held + keep + 1 and len(read) < len(every) / 2, len(read)
     assert set(read) >= {sid for sid in every if sid in whole_read.assignments().values()}
+
+
+def test_a_late_article_brings_back_its_story_evicted_from_memory(store: Store) -> None:
+    """An archive ingested out of date order: an article dated within a story that eviction dropped from memory
+    reads it back from the store and joins it, as a clusterer holding every story does."""
+    items = stream(240)
+    options = ConnectOptions(checkpoint_every=40, story_memory_days=28.0, story_memory_keep=0)
+    corpus = Corpus(store, options)
+    got = add_in_batches(corpus, items)
+    early_id, early = items[5]
+    assert early_id not in corpus.clusterer.assignments(), "the early story should have been evicted"
+    late = (early_id + "-again", replace(early, source="again.txt"))  # the same text again, with its own date
+    expected, _ = whole_stream_stories([*items, late])
+    assert expected[-1] == got[5]
+    assert corpus.add_batch([late])[0].story_id == got[5]
+    assert corpus.finish() == len(set(got))  # it joined a story; no new one
+    again = Corpus(store, options)  # a later run: the header says stories were evicted
+    other = (items[9][0] + "-again", replace(items[9][1], source="again2.txt"))
+    assert again.add_batch([other])[0].story_id == got[9] == whole_stream_stories([*items, late, other])[0][-1]
 
 
 def test_a_writer_goes_on_after_a_failed_batch_as_if_it_had_never_run(

@@ -45,6 +45,7 @@ _CLUSTER_HEAD = "stories.clusterer.head"  # the clusterer's global fields; its s
 _CLUSTER_BLOB = "stories.clusterer"  # the whole clusterer as one JSON, as written before the story_state table
 _CLUSTER_SEQ = "stories.checkpoint_seq"
 _STORY_COUNT = "stories.count"
+RESTORE_STORIES = 2000  # stories read back for one late article at most (the latest of its span)
 RECENT_FEATURES = 2048  # features of the articles added last, kept parsed: linking a new article mostly ranks them
 
 
@@ -196,6 +197,9 @@ class Corpus:
             self.df.add(terms)
             new_df.update(set(terms))
             f = features(article_id, article, self.df, counts)
+        if f is not None and (span := self.clusterer.evicted_span(f)) is not None:
+            # an article from before the stories held in memory: the stories of its days come back from the store
+            self.clusterer.restore(self.store.story_states_between(*span, RESTORE_STORIES))
         story = self.clusterer.add(f) if f is not None else None
         if f is not None:
             self._remember(f)

@@ -275,6 +275,7 @@ class StoryClusterer:
         self._evictable: list[tuple[int, int, str]] = []  # (eviction day, number, id), with retain_days; stale kept
         self._evict_day: dict[str, int] = {}  # the day each held story is evicted after (its key in _evictable)
         self._evicted: dict[str, str] = {}  # id -> JSON of the stories evicted with changes not yet taken
+        self._evicted_through: int | None = None  # the latest eviction day of a story evicted so far
         self._next = 1
         self.candidates_examined = 0  # stories looked up for the last article (at most MAX_CANDIDATES)
 
@@ -308,6 +309,36 @@ class StoryClusterer:
         self._centroids[best_id] = state.centroid(self.options, ranked)
         self._reindex(state, ranked)
         return best_id
+
+    def evicted_span(self, f: ArticleFeatures) -> tuple[int, int] | None:
+        """For an article dated so far back that stories it could join may have been evicted: the eviction days
+        (``_eviction_day``) of the stored stories to ``restore`` before adding it, from ``window_days`` before its
+        day (an older story is closed for it) to ``retain_days`` after, below the eviction cutoff. None when
+        nothing it could join was evicted (a time-ordered stream, or no story evicted yet)."""
+        day = _day(f.published)
+        if day is None or self._evicted_through is None:
+            return None
+        lo = day - math.ceil(self.options.window_days)
+        hi = min(self._evicted_through, day + math.ceil(self.retain_days or 0))
+        return (lo, hi) if lo <= hi else None
+
+    def restore(self, rows: Iterable[tuple[str, str]]) -> int:
+        """Put stories evicted from memory back (their stored ``(id, JSON)`` rows; a story evicted with changes
+        not yet checkpointed comes back as it was in memory); they are evicted again once the newest day moves
+        on. Returns how many came back."""
+        n = 0
+        for sid, state_json in rows:
+            if sid in self._stories:
+                continue
+            raw = json.loads(state_json)
+            if sid in self._evicted:  # newer than the stored row: changed after the last checkpoint
+                raw = json.loads(self._evicted.pop(sid))
+                self._changed.add(sid)
+            state = _StoryState(**raw)
+            self._stories[sid] = state
+            self._reindex(state)
+            n += 1
+        return n
 
     def _story_years(self, sid: str) -> frozenset[str]:
         if sid not in self._years:
@@ -363,6 +394,7 @@ class StoryClusterer:
             if self._evict_day.get(sid) != key:
                 continue  # stale: the story took a later article since
             state = self._stories.pop(sid)
+            self._evicted_through = key if self._evicted_through is None else max(self._evicted_through, key)
             if sid in self._changed:
                 self._changed.discard(sid)
                 self._evicted[sid] = state.to_json()
@@ -401,7 +433,7 @@ class StoryClusterer:
         """The clusterer's global fields (format ``STATE_VERSION``, options, next story number, newest article
         day) as JSON: with every story's ``to_json`` row, what ``from_states`` reads back."""
         return json.dumps({"version": STATE_VERSION, "options": asdict(self.options), "next": self._next,
-                           "newest": self._newest})
+                           "newest": self._newest, "evicted_through": self._evicted_through})
 
     @property
     def story_count(self) -> int:
@@ -444,17 +476,25 @@ class StoryClusterer:
         cutoff = eviction_cutoff(header, retain_days)
         kept: list[dict[str, Any]] = []
         late: list[tuple[int, int, dict[str, Any]]] = []  # a heap of the latest rows past the cutoff
+        below: list[tuple[int, str]] = []  # (eviction day, id) of every row past the cutoff
         for raw in map(json.loads, states):
             key = None if cutoff is None else _eviction_day(raw)
             if key is None or cutoff is None or key >= cutoff:
                 kept.append(raw)
-            elif keep_stories:
+                continue
+            below.append((key, str(raw["id"])))
+            if keep_stories:
                 heapq.heappush(late, (key, int(raw["id"][1:]), raw))
                 if len(late) > keep_stories:
                     heapq.heappop(late)
         kept += [raw for _, _, raw in heapq.nlargest(max(0, keep_stories - len(kept)), late)]
-        return cls._from_parts(data, sorted(kept, key=lambda raw: int(raw["id"][1:])), retain_days, changed=False,
-                               keep_stories=keep_stories)
+        clusterer = cls._from_parts(data, sorted(kept, key=lambda raw: int(raw["id"][1:])), retain_days,
+                                    changed=False, keep_stories=keep_stories)
+        dropped = [key for key, sid in below if sid not in clusterer._stories]
+        if dropped:  # rows read and left out count as evicted, for ``evicted_span``
+            through = clusterer._evicted_through
+            clusterer._evicted_through = max(dropped) if through is None else max(through, *dropped)
+        return clusterer
 
     @classmethod
     def _from_parts(cls, data: dict[str, Any], stories: Iterable[dict[str, Any]], retain_days: float | None,
@@ -467,6 +507,9 @@ class StoryClusterer:
         options.setdefault("year_penalty", 0.0)  # a state saved before the year test goes on as it was made
         clusterer = cls(ClusterOptions(**options), retain_days=retain_days, keep_stories=keep_stories)
         clusterer._next = int(data.get("next", 1))
+        # absent before it was saved: no late article restores stories; without retain_days every row is read
+        through = data.get("evicted_through")
+        clusterer._evicted_through = None if through is None or retain_days is None else int(through)
         for raw in stories:
             state = _StoryState(**raw)
             clusterer._stories[state.id] = state

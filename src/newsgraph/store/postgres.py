@@ -339,6 +339,12 @@ class PostgresStore:
         for sid, state in rows:
             yield str(sid), str(state)
 
+    def story_states_between(self, lo: int, hi: int, limit: int) -> list[tuple[str, str]]:
+        rows = self._db.execute("SELECT s.story_id, s.state FROM (SELECT story_id FROM story_state WHERE day "
+                                "BETWEEN %s AND %s ORDER BY day DESC, story_id LIMIT %s) k JOIN story_state s "
+                                "ON s.story_id = k.story_id", (lo, hi, limit)).fetchall()
+        return [(str(sid), str(state)) for sid, state in rows]
+
     def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:
         n = int(self.get_state("doc_freq.n_docs") or 0)
         rows = self._db.execute("SELECT term, df FROM doc_freq" if limit is None else

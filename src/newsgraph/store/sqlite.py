@@ -199,6 +199,13 @@ class SQLiteStore:
         for sid, state in rows:
             yield str(sid), str(state)
 
+    def story_states_between(self, lo: int, hi: int, limit: int) -> list[tuple[str, str]]:
+        """The story rows whose eviction day lies in ``lo..hi`` (day numbers), at most ``limit``, latest first."""
+        rows = self._db.execute("SELECT s.story_id, s.state FROM (SELECT story_id FROM story_state WHERE day "
+                                "BETWEEN ? AND ? ORDER BY day DESC, story_id LIMIT ?) k JOIN story_state s "
+                                "ON s.story_id = k.story_id", (lo, hi, limit))
+        return [(str(sid), str(state)) for sid, state in rows]
+
     def doc_freq(self, limit: int | None = None) -> tuple[int, dict[str, int]]:
         """The number of documents counted and each term's document count; with ``limit``, only that many of
         the most frequent terms (a scan with a bounded sort: the table keeps every term ever counted)."""
