@@ -23,9 +23,10 @@ only stories the window closes, so assignments are those of a lookup in one inde
 Memory is bounded by time, not by the corpus (``retain_days``, set by ``Corpus``): a story whose last day is more
 than ``retain_days`` behind the newest article (an undated story: that long without taking an article) is evicted
 from memory. It is closed for every article dated within ``retain_days - window_days`` of the newest, so in a
-time-ordered stream eviction changes no assignment (tested); an article later than that is compared with the
-stories still held, as a streaming system's allowed lateness, and may start a story an unbounded run would have
-joined it to. Evicted stories stay in the store (their last state comes out of ``take_changed``);
+time-ordered stream eviction changes no assignment (tested); for an article later than that, ``Corpus`` first
+reads back from the store the evicted stories of its days (``evicted_span``, ``restore``), so it joins the story
+an unbounded run would have joined it to unless that story's last article is more than ``retain_days`` after it.
+Evicted stories stay in the store (their last state comes out of ``take_changed``);
 ``stories_from_states`` reads every story back from those rows. A long story's entity, speaker and tag counts are
 pruned like its terms (``_StoryState.prune``), so the state of each story is bounded too, apart from its member
 ids.
