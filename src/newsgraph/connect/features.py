@@ -49,8 +49,8 @@ class DocFreq:
     pairs, typos), and nearly all of it is terms seen once or twice. The approximation: a dropped term reads as
     unseen, so its IDF is too high by log(df + 1) for the df it had (the largest such df is ``pruned_df``;
     about 0.7-1.1 against IDFs of 5-15), and if it comes back it is counted from 1 again. The store keeps
-    exact counts, of which a reopened corpus reads only
-    the most frequent (one past the bound, then prunes the same way)."""
+    exact counts, of which a reopened corpus reads only the most frequent (one past the bound, then prunes the
+    same way)."""
 
     n_docs: int = 0
     df: dict[str, int] = field(default_factory=dict)

@@ -331,10 +331,11 @@ class StoryClusterer:
         for sid, state_json in rows:
             if sid in self._stories:
                 continue
-            raw = json.loads(state_json)
             if sid in self._evicted:  # newer than the stored row: changed after the last checkpoint
                 raw = json.loads(self._evicted.pop(sid))
                 self._changed.add(sid)
+            else:
+                raw = json.loads(state_json)
             state = _StoryState(**raw)
             self._stories[sid] = state
             self._reindex(state)
@@ -474,7 +475,7 @@ class StoryClusterer:
         read, so loading holds what an unbroken run holds (exactly so when its stories took articles in time
         order) and never the whole corpus."""
         data = _header(header)
-        cutoff = eviction_cutoff(header, retain_days)
+        cutoff = _cutoff(data, retain_days)
         kept: list[dict[str, Any]] = []
         late: list[tuple[int, int, dict[str, Any]]] = []  # a heap of the latest rows past the cutoff
         below: list[tuple[int, str]] = []  # (eviction day, id) of every row past the cutoff
@@ -534,7 +535,11 @@ def _header(header: str) -> dict[str, Any]:
 def eviction_cutoff(header: str, retain_days: float | None) -> int | None:
     """The day before which ``from_states`` drops a story row (see ``_eviction_day``) for a clusterer that keeps
     ``retain_days``; None when it keeps every story."""
-    newest = _header(header).get("newest")
+    return _cutoff(_header(header), retain_days)
+
+
+def _cutoff(data: dict[str, Any], retain_days: float | None) -> int | None:
+    newest = data.get("newest")
     return None if retain_days is None or newest is None else int(newest) - math.ceil(retain_days)
 
 

@@ -466,7 +466,7 @@ class PostgresStore:
                 found = {int(r[0]): r[1:] for r in self._db.execute(
                     f"SELECT a.seq, {_SUMMARY}, ts_headline('english', a.body, q, %(opts)s) "
                     "FROM articles a, websearch_to_tsquery('english', %(q)s) q WHERE a.seq = ANY(%(seqs)s)",
-                    {"q": query, "opts": _HEADLINE, "seqs": seqs}, prepare=False).fetchall()}
+                    {"q": query, "opts": _HEADLINE, "seqs": seqs}, prepare=False).fetchall()} if seqs else {}
                 rows = [(*found[seq], score) for seq, score in scored]
             else:
                 rows = self._db.execute(

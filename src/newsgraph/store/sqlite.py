@@ -35,7 +35,6 @@ from newsgraph.store.base import (
 from newsgraph.store.sqlite_write import insert_article
 
 _SUMMARY = "id, url, headline, published, source"
-
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
