@@ -175,6 +175,8 @@ def candidate_sets(articles: list[Article], nlp: Any) -> tuple[list[Candidates],
     cands = [tag_candidates(a, nlp) if language_of(a) == "en" else None for a in articles]
     fixed = [rank_tags(a, df, k=10, nlp=nlp) if c is None else [] for a, c in zip(articles, cands, strict=True)]
     return cands, fixed
+
+
 Fit = Callable[[Sequence[Candidates], Sequence[Sequence[str]]], Scorer]
 FOLDS = 5
 MIN_TAGS = (3, 4, 5, 6, 7)
