@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _metrics as m
 import _systems as s
+from newsgraph.errors import NewsgraphError
+from newsgraph.evaluate.data import shared_root
 
 Row = dict[str, Any]
 FLOORS = Path(__file__).resolve().parent / "extraction_floors.json"
@@ -33,12 +34,10 @@ MARGINS = {"scrapinghub_f1": 0.005, "fundus_rouge_lsum_f1": 0.5, "dates_accuracy
 
 
 def shared_dir() -> Path:
-    env = os.environ.get("NEWSGRAPH_SHARED")
-    root = Path(__file__).resolve().parents[1]
-    for c in ([Path(env)] if env else [p / "shared" for p in root.parents]):
-        if (c / "data").is_dir():
-            return c
-    raise SystemExit("the shared/ folder with data/ was not found beside the checkout: set NEWSGRAPH_SHARED")
+    try:
+        return shared_root("data")
+    except NewsgraphError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 import lxml.html
 import trafilatura
 
+from newsgraph.errors import NewsgraphError
+from newsgraph.evaluate.data import shared_root
 from newsgraph.understand.layout import parse_layout
 
 BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "blockquote", "section", "article",
@@ -30,12 +31,10 @@ BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "b
 
 
 def shared_dir() -> Path:
-    env = os.environ.get("NEWSGRAPH_SHARED")
-    root = Path(__file__).resolve().parents[1]
-    for c in ([Path(env)] if env else [p / "shared" for p in root.parents]):
-        if (c / "data").is_dir():
-            return c
-    raise SystemExit("the shared/ folder with data/ was not found beside the checkout: set NEWSGRAPH_SHARED")
+    try:
+        return shared_root("data")
+    except NewsgraphError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def flatten(html: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from newsgraph.evaluate.data import shared_root
 from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a real PostgreSQL server)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,13 +18,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def shared_dir() -> Path:
-    env = os.environ.get("NEWSGRAPH_SHARED")
-    candidates = [Path(env)] if env else [p / "shared" for p in ROOT.parents] + [ROOT.parent / "shared"]
-    for c in candidates:
-        if (c / "seed").is_dir():
-            return c
-    raise RuntimeError("the shared/ folder with seed/ and data/ was not found beside the checkout: "
-                       "set NEWSGRAPH_SHARED=/path/to/shared")
+    return shared_root("seed")
 
 
 @pytest.fixture(scope="session")
