@@ -1,6 +1,7 @@
 """Load test of the web reader: many concurrent connections on loopback, bounded in time.
 
     .venv/bin/python benchmarks/load.py [--db PATH] [--connections 200] [--seconds 60] [--workers 2] [--threads 2]
+                                        [--postgres]
 
 Serves a corpus (``--db``; else one built from ``examples/`` with every language stage) with uvicorn on a free
 127.0.0.1 port and runs ``wrk`` (Debian package ``wrk``) against it: ``--connections`` keep-alive connections for
@@ -9,6 +10,8 @@ cycled in order. Prints requests/s, p50/p95/p99 latency and the non-2xx and sock
 
 ``--workers 1`` runs the server as ``newsgraph serve`` does (one uvicorn process); more workers run uvicorn's
 ``--workers`` with ``app_from_env`` below as the app factory (each worker opens the same SQLite file read-only).
+``--postgres`` serves the same corpus from PostgreSQL instead: copied row for row into a throwaway server (as the
+tests do), each worker reading through its own pool of connections.
 There is no peer here: the figures are an absolute capacity check (no errors, bounded tail latency), not a speed
 comparison. Only the loopback interface is used, and wrk stops after ``--seconds``.
 """
@@ -51,7 +54,7 @@ def app_from_env() -> object:
     """The app for uvicorn's ``--factory`` (each worker process calls it): the corpus named by $NEWSGRAPH_LOAD_DB."""
     from newsgraph.serve.app import create_app
 
-    return create_app(Path(os.environ[DB_ENV]))
+    return create_app(os.environ[DB_ENV])
 
 
 def build(db: Path) -> None:
@@ -85,7 +88,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(db: Path | str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, DB_ENV: str(db), "PYTHONPATH": str(ROOT / "src")}
     if workers == 1:
         cmd = [sys.executable, "-m", "newsgraph", "serve", "--db", str(db), "--port", str(port)]
@@ -141,6 +144,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--postgres", action="store_true", help="serve the corpus from PostgreSQL (a throwaway server)")
     args = ap.parse_args()
     db = args.db
     if db is None:
@@ -148,15 +152,33 @@ def main() -> None:
         build(db)
     mix = paths(db)
     port = free_port()
-    server = start_server(db, port, args.workers)
+    pg = None
+    store: Path | str = db
+    if args.postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pg_server import PgServer
+        from web_support import copy_to_postgres
+
+        work = Path(tempfile.mkdtemp(prefix="newsgraph-load-pg-"))
+        work.chmod(0o755)  # the server runs as `nobody` when we are root (see tests/pg_server.py)
+        pg = PgServer(work)
+        pg.start()
+        store = copy_to_postgres(db, pg.new_database())
     try:
-        check_paths(port, mix)
-        r = run_wrk(port, mix, args.connections, args.seconds, args.threads)
+        server = start_server(store, port, args.workers)
+        try:
+            check_paths(port, mix)
+            r = run_wrk(port, mix, args.connections, args.seconds, args.threads)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if pg is not None:
+            pg.stop()
     errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
-    print(f"server: uvicorn, {args.workers} worker(s); wrk: {args.threads} threads, {args.connections} connections, "
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"server: uvicorn, {args.workers} worker(s), {backend}; wrk: {args.threads} threads, "
+          f"{args.connections} connections, "
           f"{args.seconds} s, {len(mix)} paths (home, article, search, speaker; HTML and /api)")
     print(f"requests/s  {r['requests'] / r['seconds']:.0f}   ({r['requests']:.0f} requests)")
     print(f"latency ms  p50 {r['p50'] / 1e3:.1f}   p95 {r['p95'] / 1e3:.1f}   p99 {r['p99'] / 1e3:.1f}   "

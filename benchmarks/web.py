@@ -1,6 +1,7 @@
 """Page latency of the web reader on a 10k-article corpus, under a bounded loopback load.
 
     .venv/bin/python benchmarks/web.py [--db PATH] [--articles 10000] [--nlp 1500] [--requests 1200] [--workers 4]
+                                       [--postgres]
 
 The corpus is ``tests/corpus_gen.synthetic(N)`` ingested through newsgraph's real ingest (the first ``--nlp``
 articles with every language stage, so speakers, quotes and entities exist; the rest structure-only to keep the
@@ -15,6 +16,9 @@ file under the same load, for its nearest pages: an article row (vs our article 
 articles table (vs our search page) and the tags table filtered by tag (vs our tag page). Datasette does less
 per page (no quotes, similar news or facets of ours), so a ratio near 1 means the reader costs what a plain
 table browser costs.
+
+``--postgres`` also serves the same corpus from PostgreSQL (the SQLite file copied row for row into a throwaway
+server, as the tests do) under the same load and prints its p50/p95 beside SQLite's.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from corpus_gen import synthetic  # noqa: E402
 from newsgraph.ingest import IngestOptions, ingest  # noqa: E402
 from newsgraph.serve import queries  # noqa: E402
+from newsgraph.serve.connection import ReadDb, connect_readonly, open_reader  # noqa: E402
 from newsgraph.serve.search import SearchFilters, search  # noqa: E402
 from newsgraph.store import open_store  # noqa: E402
 from newsgraph.understand.pipeline import AnalyzeOptions  # noqa: E402
@@ -61,7 +66,7 @@ def build(db: Path, n: int, nlp: int) -> None:
         store.close()
 
 
-def targets(db: Path, rng: random.Random) -> list[tuple[str, str, Callable[[sqlite3.Connection], object]]]:
+def targets(db: Path, rng: random.Random) -> list[tuple[str, str, Callable[[ReadDb], object]]]:
     """(kind, URL, in-process read-model call) for a sample of every page kind."""
     con = sqlite3.connect(db)
     pick = lambda sql: [str(r[0]) for r in con.execute(sql)]  # noqa: E731
@@ -73,7 +78,7 @@ def targets(db: Path, rng: random.Random) -> list[tuple[str, str, Callable[[sqli
     stories = pick("SELECT id FROM stories ORDER BY size DESC LIMIT 20")
     words = ["bridge", "council", "minister", "strike", "flood", "election", "court", "price"]
     con.close()
-    out: list[tuple[str, str, Callable[[sqlite3.Connection], object]]] = [("home", "/", queries.home)]
+    out: list[tuple[str, str, Callable[[ReadDb], object]]] = [("home", "/", queries.home)]
     out += [("article", f"/article/{a}", lambda c, a=a: queries.article(c, a)) for a in arts]
     out += [("speaker", f"/speaker/{quote(s, safe='')}", lambda c, s=s: queries.speaker(c, s)) for s in speakers]
     out += [("entity", f"/entity/{quote(e, safe='')}", lambda c, e=e: queries.entity(c, e)) for e in ents]
@@ -163,6 +168,57 @@ def pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
 
 
+def query_times(store: str, pages: list[tuple[str, str, Callable[[ReadDb], object]]]) -> dict[str, list[float]]:
+    """Per page kind, the median of 3 in-process read-model calls (the first also reads pages from disk)."""
+    direct: dict[str, list[float]] = {}
+    reader = open_reader(store)
+    try:
+        with reader.connect() as con:
+            for kind, _, call in pages:
+                runs = []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    call(con)
+                    runs.append((time.perf_counter() - start) * 1000)
+                direct.setdefault(kind, []).append(statistics.median(runs))
+    finally:
+        reader.close()
+    return direct
+
+
+def postgres(args: argparse.Namespace, pages: list[tuple[str, str, Callable[[ReadDb], object]]],
+             plan: list[tuple[str, str]], lite: dict[str, list[float]]) -> None:
+    """The same pages and load with the corpus copied into a throwaway PostgreSQL server; prints the table."""
+    import tempfile
+
+    from pg_server import PgServer
+    from web_support import copy_to_postgres
+
+    work = Path(tempfile.mkdtemp(prefix="newsgraph-web-pg-"))
+    work.chmod(0o755)  # the server runs as `nobody` when we are root (see tests/pg_server.py)
+    server = PgServer(work)
+    server.start()
+    try:
+        start = time.perf_counter()
+        url = copy_to_postgres(args.db, server.new_database())
+        print(f"copied into PostgreSQL in {time.perf_counter() - start:.0f}s", file=sys.stderr)
+        direct = query_times(url, pages)
+        base = f"http://127.0.0.1:{args.port + 2}"
+        times, wall = run_load([sys.executable, "-m", "newsgraph", "serve", "--db", url, "--port",
+                                str(args.port + 2)], base, plan, args.workers)
+    finally:
+        server.stop()
+    print(f"\nPostgreSQL, the same corpus and requests: {len(plan) / wall:.0f} req/s")
+    print(f"{'page':<18} {'p50 ms':>8} {'p95 ms':>8} {'query p50':>10} {'p50 vs SQLite':>14} {'p95 vs SQLite':>14}")
+    everything: list[float] = []
+    for kind in sorted(times):
+        t, s = times[kind], lite[kind]
+        everything += t
+        print(f"{kind:<18} {pct(t, 50):>8.1f} {pct(t, 95):>8.1f} {statistics.median(direct[kind]):>10.1f} "
+              f"{pct(t, 50) / pct(s, 50):>13.2f}x {pct(t, 95) / pct(s, 95):>13.2f}x")
+    print(f"{'all':<18} {pct(everything, 50):>8.1f} {pct(everything, 95):>8.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path, default=ROOT / "artifacts" / "bench-web.db")
@@ -172,21 +228,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--no-peer", action="store_true", help="Skip the Datasette run.")
+    ap.add_argument("--postgres", action="store_true", help="Also serve the corpus from PostgreSQL, side by side.")
     args = ap.parse_args()
     if not args.db.exists():
         build(args.db, args.articles, min(args.nlp, args.articles))
     rng = random.Random(1)
     pages = targets(args.db, rng)
-    direct: dict[str, list[float]] = {}
-    con = queries.connect_readonly(args.db)
-    for kind, _, call in pages:
-        runs = []
-        for _ in range(3):  # the first call also pays for reading pages from disk
-            start = time.perf_counter()
-            call(con)
-            runs.append((time.perf_counter() - start) * 1000)
-        direct.setdefault(kind, []).append(statistics.median(runs))
-    con.close()
+    direct = query_times(str(args.db), pages)
     plan = balanced([(k, u) for k, u, _ in pages], rng, args.requests)
     base = f"http://127.0.0.1:{args.port}"
     times, wall = run_load([sys.executable, "-m", "newsgraph", "serve", "--db", str(args.db), "--port",
@@ -196,7 +244,7 @@ def main() -> None:
         peer_plan = peer_targets(args.db, rng, args.requests // 2)
         peer, _ = run_load([sys.executable, "-m", "datasette", "serve", str(args.db), "-p", str(args.port + 1)],
                            f"http://127.0.0.1:{args.port + 1}", peer_plan, args.workers)
-    n = queries.connect_readonly(args.db).execute("SELECT count(*) FROM articles").fetchone()[0]
+    n = connect_readonly(args.db).execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"corpus: {n} articles; {args.requests} requests by {args.workers} loopback clients in {wall:.1f}s "
           f"({args.requests / wall:.0f} req/s)")
     print(f"{'page':<18} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'query p50':>10} {'HTTP/query':>11} "
@@ -213,6 +261,8 @@ def main() -> None:
     p95 = pct(everything, 95)
     print(f"{'all':<18} {len(everything):>5} {pct(everything, 50):>8.1f} {p95:>8.1f}   target p95 < 100 ms: "
           f"{'met' if p95 < 100 else 'NOT met'}")
+    if args.postgres:
+        postgres(args, pages, plan, times)
 
 
 if __name__ == "__main__":

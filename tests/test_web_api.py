@@ -15,7 +15,7 @@ import pytest
 
 from newsgraph.ingest import IngestOptions
 from newsgraph.serve.app import ServeSettings, create_app
-from newsgraph.serve.queries import connect_readonly
+from newsgraph.serve.connection import connect_readonly
 from newsgraph.serve.search import SearchFilters, search
 from newsgraph.understand.pipeline import AnalyzeOptions
 from web_support import article_id, copy_db, corpus_db

@@ -1,5 +1,6 @@
-"""The reader in a real headless Chromium against uvicorn on loopback: from the home page to an article, to its
-speaker, to a quote's source paragraph, and on to a similar article. Screenshots go to artifacts/screenshots/."""
+"""The reader in a real headless Chromium against uvicorn on loopback, serving the corpus from a SQLite file and
+from PostgreSQL (the same corpus copied there): from the home page to an article, to its speaker, to a quote's
+source paragraph, and on to a similar article. Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ from typing import Any
 import pytest
 
 from newsgraph.serve.app import create_app
-from web_support import ROOT, chromium, corpus_db, serving
+from web_support import ROOT, chromium, copy_to_postgres, corpus_db, serving
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[str]:
     db = corpus_db(tmp_path_factory.mktemp("web"), shared / "seed" / "putin-gaza-2023-10-13.txt")
-    with serving(create_app(db)) as url:
-        yield url
+    store = str(db) if request.param == "sqlite" else copy_to_postgres(
+        db, request.getfixturevalue("pg_server").new_database())
+    app = create_app(store)
+    try:
+        with serving(app) as url:
+            yield url
+    finally:
+        app.state.reader.close()
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _run(db: Path, host: str, port: int) -> None:
+def _run(db: str | Path, host: str, port: int) -> None:
     try:  # imported here: the other commands never need the web server
         import uvicorn
 
@@ -37,13 +37,14 @@ def _run(db: Path, host: str, port: int) -> None:
     except (FileNotFoundError, ValueError, NewsgraphError) as exc:
         raise _fail(str(exc)) from exc
     mode = "writes allowed with the bearer token" if os.environ.get(TOKEN_ENV) else f"read-only ({TOKEN_ENV} unset)"
-    print(f"serving {db} at http://{host}:{port}/  ({mode}; API docs at /docs)", flush=True)
+    print(f"serving {app.state.reader.store_url} at http://{host}:{port}/  ({mode}; API docs at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def serve(
-    db: Annotated[Path, typer.Option("--db", envvar="NEWSGRAPH_DB", help="The corpus SQLite file.")] =
-        Path("newsgraph.db"),
+    db: Annotated[str, typer.Option("--db", envvar="NEWSGRAPH_DB", help="The corpus: a SQLite file or a "
+                                                                      "postgresql://user@host/dbname URL.")] =
+        "newsgraph.db",
     host: Host = "127.0.0.1",
     port: Port = 8000,
 ) -> None:

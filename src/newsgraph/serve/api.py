@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -19,6 +17,7 @@ from newsgraph.read.decode import detect_kind
 from newsgraph.read.sources import ReadResult
 from newsgraph.serve import queries
 from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found, invalid
+from newsgraph.serve.connection import Reader
 from newsgraph.serve.search import SearchPage, search
 from newsgraph.settings import default
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
@@ -155,18 +154,18 @@ def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
         if state.pipeline is None:
             options = state.settings.ingest
             state.pipeline = Pipeline(options.analyze if options else AnalyzeOptions())
-        return IngestOut.model_validate(ingest_document(state.db_path, page.document(), state.settings.ingest,
-                                                        state.pipeline))
+        return IngestOut.model_validate(ingest_document(state.store_url, state.reader, page.document(),
+                                                        state.settings.ingest, state.pipeline))
 
 
-def ingest_document(path: Path, doc: RawDocument, options: IngestOptions | None = None,
+def ingest_document(store_url: str, reader: Reader, doc: RawDocument, options: IngestOptions | None = None,
                     pipeline: Pipeline | None = None) -> dict[str, Any]:
-    """Ingest one page into the corpus at ``path`` through newsgraph's ingest; returns the report and the ids
-    of the articles it stored. A page that fails is a 422 naming the reason."""
+    """Ingest one page into the corpus at ``store_url`` through newsgraph's ingest; returns the report and the
+    ids of the articles it stored (read back through ``reader``). A page that fails is a 422 naming the reason."""
     from newsgraph.ingest import ingest_results  # loads the language tools: only when a page is posted
-    from newsgraph.store import SQLiteStore
+    from newsgraph.store import open_store
 
-    store = SQLiteStore(path)
+    store = open_store(store_url)
     try:
         before = store.max_seq()
         report = ingest_results([ReadResult(doc.source, document=doc)], store, options, pipeline=pipeline)
@@ -175,9 +174,6 @@ def ingest_document(path: Path, doc: RawDocument, options: IngestOptions | None 
     if report.failed:
         raise invalid("body", "html" if doc.kind == "html" else "text",
                       f"the page was not ingested: {report.failed[0][1]}")
-    db = sqlite3.connect(path)
-    try:
+    with reader.connect() as db:
         ids = [str(r[0]) for r in db.execute("SELECT id FROM articles WHERE seq > ? ORDER BY seq", (before,))]
-    finally:
-        db.close()
     return {"ids": ids, "report": report.to_dict()}

@@ -1,10 +1,10 @@
 """The web reader: ``create_app(store_url, settings)`` builds the FastAPI app serving server-rendered pages
-(Jinja2, autoescaped) and the JSON API under ``/api`` (see ``api.py``). Pages read through ``queries.py`` on a
-read-only connection opened per request; the only writer is the token-guarded ``POST /api/articles``."""
+(Jinja2, autoescaped) and the JSON API under ``/api`` (see ``api.py``), for a corpus in a SQLite file or a
+PostgreSQL database. Pages read through ``queries.py`` on a read-only connection per request
+(``connection.py``); the only writer is the token-guarded ``POST /api/articles``."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,10 +23,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from newsgraph.serve import queries
+from newsgraph.serve.connection import ReadDb, open_reader
 from newsgraph.serve.docs import DOCS_URL, install_docs
 from newsgraph.serve.search import FACETS, SearchFilters, SearchPage, search
 from newsgraph.serve.security import SecurityHeaders
-from newsgraph.store.sqlite import StoreError
 
 if TYPE_CHECKING:
     from newsgraph.ingest import IngestOptions
@@ -52,17 +52,6 @@ class ServeSettings:
             raise ValueError(f"page_size={self.page_size} must lie between 1 and max_page_size={self.max_page_size}")
 
 
-def db_path(store_url: str | Path) -> Path:
-    """The SQLite file a store URL (``sqlite:///path.db`` or a plain path) names."""
-    text = str(store_url)
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return Path(text)
-    if scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
-        return Path(rest[1:])
-    raise StoreError(f"cannot serve {text!r}: the web reader reads SQLite corpora; give a path such as corpus.db")
-
-
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -74,14 +63,15 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> FastAPI:
-    """The app serving the corpus at ``store_url``; fails now, with the fix, when the file is missing."""
+    """The app serving the corpus at ``store_url`` (a SQLite path, ``sqlite:///path.db`` or ``postgresql://...``);
+    fails now, with the fix, when the corpus is missing or unreachable."""
     from newsgraph.serve.api import router  # api imports this module's helpers
 
-    path = db_path(store_url)
-    queries.connect_readonly(path).close()
+    reader = open_reader(store_url)
     app = FastAPI(title="newsgraph", summary="News corpus reader: articles, quotes, speakers, entities, stories.",
                   version="1", docs_url=None, redoc_url=None)  # /docs is served offline by docs.py
-    app.state.db_path = path
+    app.state.reader = reader
+    app.state.store_url = str(store_url)  # what the writer opens (with its password, unlike reader.store_url)
     app.state.settings = settings or ServeSettings()
     app.state.write_lock = threading.Lock()
     app.state.pipeline = None  # built on the first POST /api/articles
@@ -96,16 +86,13 @@ def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> 
     return app
 
 
-def get_db(request: Request) -> Iterator[sqlite3.Connection]:
-    """One read-only connection per request (opening SQLite costs microseconds; no connection crosses threads)."""
-    db = queries.connect_readonly(request.app.state.db_path)
-    try:
+def get_db(request: Request) -> Iterator[ReadDb]:
+    """One read-only connection per request (no connection crosses threads)."""
+    with request.app.state.reader.connect() as db:
         yield db
-    finally:
-        db.close()
 
 
-Db = Annotated[sqlite3.Connection, Depends(get_db)]
+Db = Annotated[ReadDb, Depends(get_db)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 
 

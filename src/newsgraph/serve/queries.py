@@ -1,41 +1,31 @@
-"""The read model of the web reader and the JSON API: one function per page, taking a read-only SQLite
-connection (``connect_readonly``) and returning plain dataclasses. Every value reaches SQL as a parameter;
-the only text joined into SQL is fixed clauses chosen in this module."""
+"""The read model of the web reader and the JSON API: one function per page, taking a read-only connection
+(``connection.ReadDb``: a SQLite file or a PostgreSQL database) and returning plain dataclasses. Every value
+reaches SQL as a parameter; the only text joined into SQL is fixed clauses chosen in this module, and the few
+that differ between the two backends are chosen by the connection's ``dialect``."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from urllib.parse import urlsplit
+from datetime import date, timedelta
 
+from newsgraph.serve.connection import ReadDb, outlet_of, outlet_sql
 from newsgraph.serve.highlight import Segment, quote_spans, segments
 from newsgraph.store.sqlite import article_from_json
 
 _CARD = "a.id, a.headline, a.published, a.source, a.url"
-_NEWEST = "a.published DESC, a.seq DESC"  # SQLite sorts NULL lowest: undated articles come last, index used
+# Newest first, undated articles last. SQLite sorts NULL lowest, so its index on `published` (with the rowid,
+# `seq`) read backwards gives this order; PostgreSQL sorts NULL highest and has the index `articles_newest`.
+_NEWEST = {"sqlite": "a.published DESC, a.seq DESC", "postgres": "a.published DESC NULLS LAST, a.seq DESC"}
 
 
-@lru_cache(maxsize=65536)  # called per row by SQL (search's outlet filter and facet): parse each URL once
-def outlet_of(url: str | None) -> str | None:
-    """The outlet an article came from: its URL's host without ``www.`` (``None`` when it has no web URL)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return parts.hostname.removeprefix("www.")
+def newest(db: ReadDb) -> str:
+    """The ORDER BY clause for articles ``a``, newest first, in ``db``'s dialect."""
+    return _NEWEST[db.dialect]
 
 
-def connect_readonly(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection to a corpus file; fails with the fix when the file is missing."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no corpus database at {p}: build one with `newsgraph ingest PAGES --db {p}`")
-    db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    db.create_function("outlet", 1, outlet_of, deterministic=True)
-    return db
+def same_name(db: ReadDb, column: str) -> str:
+    """``column = ?`` in any case (SQLite: the column's NOCASE collation; PostgreSQL: the lower() index)."""
+    return f"{column} = ? COLLATE NOCASE" if db.dialect == "sqlite" else f"lower({column}) = lower(?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +74,17 @@ class StoryCard:
     size: int
 
 
+_BIGGEST = "size DESC, last IS NULL, last DESC, id"  # stories: biggest, then latest (undated last in both SQLs)
+
+
+def _days_before(day: object, days: int) -> str | None:
+    """The ISO day ``days`` before ``day`` (``None`` when ``day`` is not an ISO day: then no dated story is near)."""
+    try:
+        return (date.fromisoformat(str(day)) - timedelta(days=days)).isoformat()
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class HomePage:
     latest: list[Card]
@@ -92,15 +93,15 @@ class HomePage:
     page: Page
 
 
-def home(db: sqlite3.Connection, offset: int = 0, limit: int = 20) -> HomePage:
+def home(db: ReadDb, offset: int = 0, limit: int = 20) -> HomePage:
     """The latest articles (newest first) and the biggest stories active near the newest story date."""
     total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-    latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+    latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                                            (limit, offset))]
     rows = db.execute(
         "SELECT id, label, first, last, size FROM stories WHERE size > 1 AND (last IS NULL OR "
-        "substr(last, 1, 10) >= date((SELECT max(substr(last, 1, 10)) FROM stories), '-30 days')) "
-        "ORDER BY size DESC, last DESC, id LIMIT 10")
+        f"substr(last, 1, 10) >= ?) ORDER BY {_BIGGEST} LIMIT 10",
+        (_days_before(db.execute("SELECT max(substr(last, 1, 10)) FROM stories").fetchone()[0], 30),))
     stories = [StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4])) for r in rows]
     return HomePage(latest, stories, total, Page(offset, limit, total))
 
@@ -163,7 +164,7 @@ class ArticlePage:
     story: StoryCard | None
 
 
-def article(db: sqlite3.Connection, article_id: str, similar_limit: int = 10) -> ArticlePage | None:
+def article(db: ReadDb, article_id: str, similar_limit: int = 10) -> ArticlePage | None:
     """Everything the article page shows, or ``None`` when no article has that id."""
     row = db.execute(f"SELECT {_CARD}, a.data FROM articles a WHERE a.id = ?", (article_id,)).fetchone()
     if row is None:
@@ -195,31 +196,31 @@ def article(db: sqlite3.Connection, article_id: str, similar_limit: int = 10) ->
         [EntityView(e.key, e.name, e.type) for e in a.entities], story_of(db, article_id))
 
 
-def tags(db: sqlite3.Connection, article_id: str) -> list[str]:
+def tags(db: ReadDb, article_id: str) -> list[str]:
     return [str(r[0]) for r in db.execute("SELECT tag FROM tags WHERE article_id = ? ORDER BY rank", (article_id,))]
 
 
-def story_of(db: sqlite3.Connection, article_id: str) -> StoryCard | None:
+def story_of(db: ReadDb, article_id: str) -> StoryCard | None:
     r = db.execute("SELECT s.id, s.label, s.first, s.last, s.size FROM story_members m JOIN stories s "
                    "ON s.id = m.story_id WHERE m.article_id = ?", (article_id,)).fetchone()
     return None if r is None else StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4]))
 
 
-def related(db: sqlite3.Connection, article_id: str, limit: int = 10) -> tuple[list[Related], list[Related]]:
+def related(db: ReadDb, article_id: str, limit: int = 10) -> tuple[list[Related], list[Related]]:
     """(similar articles, near-duplicate copies): stored similar links in both directions, best first, and the
     members of the article's near-duplicate group, the group's original marked."""
     dup_rows = db.execute(
         f"SELECT {_CARD}, m2.jaccard, g.original_id = a.id FROM duplicate_members m1 "
         "JOIN duplicate_members m2 ON m2.group_id = m1.group_id AND m2.article_id != m1.article_id "
         "JOIN duplicate_groups g ON g.id = m1.group_id JOIN articles a ON a.id = m2.article_id "
-        f"WHERE m1.article_id = ? ORDER BY {_NEWEST}", (article_id,)).fetchall()
+        f"WHERE m1.article_id = ? ORDER BY {newest(db)}", (article_id,)).fetchall()
     duplicates = [Related(_card(r), float(r[5]), bool(r[6])) for r in dup_rows]
     dup_ids = {d.article.id for d in duplicates}
     rows = db.execute(
-        f"SELECT {_CARD}, max(l.score) AS score FROM (SELECT other_id AS id, score FROM similar_links "
-        "WHERE article_id = ?1 UNION ALL SELECT article_id, score FROM similar_links WHERE other_id = ?1) l "
-        "JOIN articles a ON a.id = l.id WHERE a.id != ?1 GROUP BY a.id ORDER BY score DESC, a.id LIMIT ?2",
-        (article_id, limit + len(dup_ids))).fetchall()
+        f"SELECT {_CARD}, l.score FROM (SELECT id, max(score) AS score FROM (SELECT other_id AS id, score "
+        "FROM similar_links WHERE article_id = ? UNION ALL SELECT article_id, score FROM similar_links "
+        "WHERE other_id = ?) u GROUP BY id) l JOIN articles a ON a.id = l.id WHERE a.id != ? "
+        "ORDER BY l.score DESC, a.id LIMIT ?", (article_id, article_id, article_id, limit + len(dup_ids))).fetchall()
     similar = [Related(_card(r), float(r[5])) for r in rows if r[0] not in dup_ids][:limit]
     return similar, duplicates
 
@@ -257,9 +258,9 @@ def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
     return [Bar(p, c, max(1, round(100 * c / top))) for p, c in rows]
 
 
-def speaker(db: sqlite3.Connection, name: str, offset: int = 0, limit: int = 50) -> SpeakerPage | None:
+def speaker(db: ReadDb, name: str, offset: int = 0, limit: int = 50) -> SpeakerPage | None:
     """Every quote by the speaker named ``name`` (any case), newest first, with a per-day or per-month timeline."""
-    row = db.execute("SELECT id, name, type FROM speakers WHERE name = ?", (name,)).fetchone()
+    row = db.execute(f"SELECT id, name, type FROM speakers WHERE {same_name(db, 'name')}", (name,)).fetchone()
     if row is None:
         return None
     sid = int(row[0])
@@ -267,12 +268,12 @@ def speaker(db: sqlite3.Connection, name: str, offset: int = 0, limit: int = 50)
     rows = db.execute(
         f"SELECT {_CARD}, q.n, q.kind, q.text, q.speaker_title, (SELECT p.n FROM paragraphs p WHERE "
         'p.article_id = q.article_id AND p.start <= q.start AND q.start < p."end") FROM quotes q '
-        f"JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? ORDER BY {_NEWEST}, q.n "
+        f"JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? ORDER BY {newest(db)}, q.n "
         "LIMIT ? OFFSET ?", (sid, limit, offset)).fetchall()
     quotes = [SpeakerQuote(_card(r), int(r[5]), str(r[6]), str(r[7]), r[8], r[9]) for r in rows]
     titles = [str(r[0]) for r in db.execute(
-        "SELECT speaker_title FROM quotes WHERE speaker_id = ?1 AND speaker_title IS NOT NULL UNION "
-        "SELECT title FROM mentions WHERE name = ?2 COLLATE NOCASE AND title IS NOT NULL ORDER BY 1",
+        "SELECT speaker_title FROM quotes WHERE speaker_id = ? AND speaker_title IS NOT NULL UNION "
+        f"SELECT title FROM mentions WHERE {same_name(db, 'name')} AND title IS NOT NULL ORDER BY 1",
         (sid, str(row[1])))]
     days = db.execute("SELECT substr(a.published, 1, 10) AS d, count(*) FROM quotes q JOIN articles a "
                       "ON a.id = q.article_id WHERE q.speaker_id = ? AND a.published IS NOT NULL "
@@ -302,23 +303,24 @@ _MEMBERS_ENTITY = "SELECT article_id FROM mentions WHERE entity_key = ?"
 _MEMBERS_TAG = "SELECT article_id FROM tags WHERE tag = ?"
 
 
-def _topic(db: sqlite3.Connection, members: str, value: str, exclude: str | None, offset: int,
+def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: int,
            limit: int) -> tuple[list[Card], list[Count], list[Count], int]:
-    total = int(db.execute(f"SELECT count(DISTINCT article_id) FROM ({members})", (value,)).fetchone()[0])
+    total = int(db.execute(f"SELECT count(DISTINCT article_id) FROM ({members}) m", (value,)).fetchone()[0])
     cards = [_card(r) for r in db.execute(
-        f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+        f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
         (value, limit, offset))]
+    other = ("", ()) if exclude is None else (" AND e.key != ?", (exclude,))
     entities = [Count(str(k), str(n), int(c)) for k, n, c in db.execute(
         f"SELECT e.key, e.name, count(*) AS c FROM mentions m JOIN entities e ON e.key = m.entity_key "
-        f"WHERE m.article_id IN ({members}) AND e.key IS NOT ? GROUP BY e.key ORDER BY c DESC, e.name LIMIT 20",
-        (value, exclude))]
+        f"WHERE m.article_id IN ({members}){other[0]} GROUP BY e.key ORDER BY c DESC, e.name, e.key LIMIT 20",
+        (value, *other[1]))]
     speakers = [Count(str(n), str(n), int(c)) for n, c in db.execute(
         f"SELECT s.name, count(*) AS c FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
         f"WHERE q.article_id IN ({members}) GROUP BY s.id ORDER BY c DESC, s.name LIMIT 20", (value,))]
     return cards, entities, speakers, total
 
 
-def entity(db: sqlite3.Connection, key: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
+def entity(db: ReadDb, key: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
     row = db.execute("SELECT key, name, type FROM entities WHERE key = ?", (key,)).fetchone()
     if row is None:
         return None
@@ -326,7 +328,7 @@ def entity(db: sqlite3.Connection, key: str, offset: int = 0, limit: int = 50) -
     return TopicPage(str(row[0]), str(row[1]), str(row[2]), cards, entities, speakers, Page(offset, limit, total))
 
 
-def tag(db: sqlite3.Connection, name: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
+def tag(db: ReadDb, name: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
     cards, entities, speakers, total = _topic(db, _MEMBERS_TAG, name, None, offset, limit)
     if total == 0:
         return None
@@ -342,7 +344,7 @@ class StoryPage:
     page: Page
 
 
-def story(db: sqlite3.Connection, story_id: str, offset: int = 0, limit: int = 50,
+def story(db: ReadDb, story_id: str, offset: int = 0, limit: int = 50,
           quotes: int = 10) -> StoryPage | None:
     """A story's member articles in time order (a page of them), its outlets and its key quotes: for each of the
     most quoted speakers, their longest direct quote."""
@@ -351,18 +353,19 @@ def story(db: sqlite3.Connection, story_id: str, offset: int = 0, limit: int = 5
         return None
     card = StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4]))
     members = "SELECT article_id FROM story_members WHERE story_id = ?"
-    total = int(db.execute(f"SELECT count(*) FROM ({members})", (story_id,)).fetchone()[0])
+    total = int(db.execute(f"SELECT count(*) FROM ({members}) m", (story_id,)).fetchone()[0])
     articles = [_card(row) for row in db.execute(
         f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY a.published IS NULL, a.published, a.seq "
         "LIMIT ? OFFSET ?", (story_id, limit, offset))]
     outlets = [Count(str(o), str(o), int(c)) for o, c in db.execute(
-        f"SELECT coalesce(outlet(a.url), '(no outlet)') AS o, count(*) AS c FROM articles a WHERE a.id IN ({members}) "
+        f"SELECT coalesce({outlet_sql(db, 'a.url')}, '(no outlet)') AS o, count(*) AS c FROM articles a "
+        f"WHERE a.id IN ({members}) "
         "GROUP BY o ORDER BY c DESC, o LIMIT 30", (story_id,))]
     rows = db.execute(
         f"SELECT {_CARD}, q.n, q.kind, q.text, q.speaker_title, p.n, s.name FROM quotes q "
         "JOIN speakers s ON s.id = q.speaker_id JOIN articles a ON a.id = q.article_id "
         'LEFT JOIN paragraphs p ON p.article_id = q.article_id AND p.start <= q.start AND q.start < p."end" '
-        f"WHERE q.article_id IN ({members}) ORDER BY q.kind != 'direct', length(q.text) DESC",
+        f"WHERE q.article_id IN ({members}) ORDER BY q.kind != 'direct', length(q.text) DESC, a.seq, q.n",
         (story_id,)).fetchall()
     per_speaker: dict[str, int] = {}
     for row in rows:
@@ -382,8 +385,8 @@ class StoriesPage:
     page: Page
 
 
-def stories(db: sqlite3.Connection, offset: int = 0, limit: int = 50) -> tuple[list[StoryCard], Page]:
+def stories(db: ReadDb, offset: int = 0, limit: int = 50) -> tuple[list[StoryCard], Page]:
     total = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
-    rows = db.execute("SELECT id, label, first, last, size FROM stories ORDER BY size DESC, last DESC, id "
-                      "LIMIT ? OFFSET ?", (limit, offset))
+    rows = db.execute(f"SELECT id, label, first, last, size FROM stories ORDER BY {_BIGGEST} LIMIT ? OFFSET ?",
+                      (limit, offset))
     return [StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4])) for r in rows], Page(offset, limit, total)

@@ -1,5 +1,6 @@
-"""Search for the web reader and the API: FTS5 full text with filters (speaker, entity, tag, outlet, date range)
-and facets with counts over what matched. Filters are fixed SQL clauses; their values are parameters.
+"""Search for the web reader and the API: full text (SQLite's FTS5, or PostgreSQL's own text search in web-search
+syntax) with filters (speaker, entity, tag, outlet, date range) and facets with counts over what matched. Filters
+are fixed SQL clauses; their values are parameters.
 
 On a large corpus a common word matches most articles; ranking them all and counting their facets grows with the
 corpus. So only the newest ``window`` matches (the ``search_window`` setting) are ranked, paged and counted, and
@@ -10,8 +11,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, fields
+from typing import Any
 
-from newsgraph.serve.queries import _CARD, _NEWEST, Card, Count, Page, _card
+from newsgraph.serve.connection import PostgresReadDb, ReadDb, outlet_sql
+from newsgraph.serve.queries import _CARD, Card, Count, Page, _card, newest, same_name
 from newsgraph.settings import default
 
 WINDOW = int(default("search_window"))
@@ -69,10 +72,13 @@ class SearchPage:
     capped: bool = False  # more articles matched than the ``window`` newest ones ranked and counted here
 
 
-def fts_query(db: sqlite3.Connection, q: str) -> str | None:
-    """``q`` as FTS5 reads it when it parses, else its words each quoted (so ``"`` ``*`` ``-`` ``:`` are inert)."""
+def fts_query(db: ReadDb, q: str) -> str | None:
+    """``q`` as FTS5 reads it when it parses, else its words each quoted (so ``"`` ``*`` ``-`` ``:`` are inert).
+    PostgreSQL's ``websearch_to_tsquery`` reads any text, so there ``q`` is used as it is."""
     if not q.strip():
         return None
+    if db.dialect == "postgres":
+        return q
     try:
         db.execute("SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (q,)).fetchall()
         return q
@@ -81,25 +87,31 @@ def fts_query(db: sqlite3.Connection, q: str) -> str | None:
         return " ".join(words) or None
 
 
-def _where(f: SearchFilters, match: str | None) -> tuple[str, list[str]]:
-    source = "articles_fts f JOIN articles a ON a.seq = f.rowid" if match else "articles a"
+def _conditions(db: ReadDb, f: SearchFilters, match: str | None) -> tuple[list[str], list[str]]:
+    """The WHERE conditions on articles ``a`` (and FTS5's ``articles_fts``) and their parameters, in order."""
     clauses: list[str] = []
     params: list[str] = []
     table = [
-        (match, "articles_fts MATCH ?", 1),
+        (match, "articles_fts MATCH ?" if db.dialect == "sqlite" else f"a.fts @@ {_PG_QUERY}", 1),
         (f.speaker, "a.id IN (SELECT q.article_id FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
-                    "WHERE s.name = ?)", 1),
+                    f"WHERE {same_name(db, 's.name')})", 1),
         (f.entity, "a.id IN (SELECT article_id FROM mentions WHERE entity_key = ?)", 1),
         (f.tag, "a.id IN (SELECT article_id FROM tags WHERE tag = ?)", 1),
-        (f.outlet, "outlet(a.url) = ?", 1),
+        (f.outlet, f"{outlet_sql(db, 'a.url')} = ?", 1),
         (f.date_from, "substr(a.published, 1, 10) >= ?", 1),
         # an end given as YYYY or YYYY-MM includes that whole year or month
-        (f.date_to, "substr(a.published, 1, length(?)) <= ?", 2),
+        (f.date_to, "substr(a.published, 1, length(CAST(? AS TEXT))) <= ?", 2),
     ]
     for value, clause, n in table:
         if value:
             clauses.append(clause)
             params.extend([value] * n)
+    return clauses, params
+
+
+def _where(db: ReadDb, f: SearchFilters, match: str | None) -> tuple[str, list[str]]:
+    source = "articles_fts f JOIN articles a ON a.seq = f.rowid" if match else "articles a"
+    clauses, params = _conditions(db, f, match)
     return f"FROM {source}" + (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -115,21 +127,23 @@ _FACET_SQL = {
 }
 
 
-def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limit: int = 20,
+def search(db: ReadDb, filters: SearchFilters, offset: int = 0, limit: int = 20,
            facet_size: int = 12, window: int = WINDOW) -> SearchPage:
     """Articles matching ``filters`` (best match first with words, newest first without) and facet counts.
-    The newest ``window`` matches (0: all) are gathered once into a TEMP table of this connection, so the count,
-    the page and the four facets do not each rerun the full-text match. With no words and no filter the facets
-    are the corpus-wide counts, cached per corpus state (articles are only ever added, so the last ``seq`` names
-    the state)."""
+    The newest ``window`` matches (0: all) are gathered once (SQLite: into a TEMP table of this connection;
+    PostgreSQL: into this process), so the count, the page and the four facets do not each rerun the full-text
+    match. With no words and no filter the facets are the corpus-wide counts, cached per corpus state (articles
+    are only ever added, so the last ``seq`` names the state)."""
     match = fts_query(db, filters.q)
-    where, params = _where(filters, match)
     if not filters.active():
         total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-        rows = db.execute(f"SELECT {_CARD}, NULL FROM articles a ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
+        rows = db.execute(f"SELECT {_CARD}, NULL FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                           (limit, offset)).fetchall()
         return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size),
                           Page(offset, limit, total), None)
+    if db.dialect == "postgres":
+        return _search_postgres(db, filters, match, offset, limit, facet_size, window)
+    where, params = _where(db, filters, match)
     capped = _gather(db, where, params, bool(match), window)
     total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
     if match:
@@ -141,14 +155,14 @@ def search(db: sqlite3.Connection, filters: SearchFilters, offset: int = 0, limi
                           "ORDER BY f.rank, a.seq", [match, *seqs]).fetchall()
     else:
         rows = db.execute(f"SELECT {_CARD}, NULL FROM temp.hits h JOIN articles a ON a.seq = h.seq "
-                          f"ORDER BY {_NEWEST} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+                          f"ORDER BY {newest(db)} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
     hits = [Hit(_card(r), _runs(r[5])) for r in rows]
     facets = _facets(db, facet_size)
     db.execute("DROP TABLE temp.hits")
     return SearchPage(filters, hits, facets, Page(offset, limit, total), match, capped)
 
 
-def _gather(db: sqlite3.Connection, where: str, params: list[str], ranked: bool, window: int = 0) -> bool:
+def _gather(db: ReadDb, where: str, params: list[str], ranked: bool, window: int = 0) -> bool:
     """The matches into ``temp.hits``: with a ``window``, the newest that many (FTS5 and the primary key both read
     newest first and stop there). True when more matched than that."""
     db.execute("DROP TABLE IF EXISTS temp.hits")
@@ -162,11 +176,11 @@ def _gather(db: sqlite3.Connection, where: str, params: list[str], ranked: bool,
     return True
 
 
-def _facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
+def _facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
     """Facet counts over the articles in ``temp.hits``."""
     out: dict[str, list[Count]] = {}
     for name in FACETS:
-        sql = f"{_FACET_SQL[name]} ORDER BY c DESC, 2 LIMIT ?"
+        sql = f"{_FACET_SQL[name]} ORDER BY c DESC, 2, 1 LIMIT ?"
         out[name] = [Count(str(k), str(label), int(c)) for k, label, c in db.execute(sql, (size,))]
     return out
 
@@ -174,15 +188,94 @@ def _facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
 _CORPUS_FACETS: dict[tuple[str, int, int, int], dict[str, list[Count]]] = {}
 
 
-def _corpus_facets(db: sqlite3.Connection, size: int) -> dict[str, list[Count]]:
-    path = str(db.execute("PRAGMA database_list").fetchone()[2])
+def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
+    if isinstance(db, PostgresReadDb):
+        where = str(db.conn.info.dsn)
+    else:
+        where = str(db.execute("PRAGMA database_list").fetchone()[2])
     last, n = db.execute("SELECT coalesce(max(seq), 0), count(*) FROM articles").fetchone()
-    key = (path, int(last), int(n), size)
+    key = (where, int(last), int(n), size)
     if key not in _CORPUS_FACETS:
-        _gather(db, "FROM articles a", [], False)
-        facets = _facets(db, size)
-        db.execute("DROP TABLE temp.hits")
+        if isinstance(db, PostgresReadDb):
+            facets = _facets_postgres(db, size, None)
+        else:
+            _gather(db, "FROM articles a", [], False)
+            facets = _facets(db, size)
+            db.execute("DROP TABLE temp.hits")
         if len(_CORPUS_FACETS) >= 16:
             _CORPUS_FACETS.clear()
         _CORPUS_FACETS[key] = facets
     return _CORPUS_FACETS[key]
+
+
+# PostgreSQL: the matches are gathered into this process (a read-only transaction cannot create a TEMP table) and
+# the facets count over their ids; text is matched in web-search syntax, any input parses.
+_PG_QUERY = "websearch_to_tsquery('english', ?)"
+_PG_SNIPPET = 'StartSel="\x02", StopSel="\x03", MaxWords=16, MinWords=8, MaxFragments=1, FragmentDelimiter="…"'
+_PG_FACETS = {  # {0}: the condition on the article id column named, or nothing for the whole corpus
+    "speaker": ("SELECT s.name, s.name, count(DISTINCT q.article_id) AS c FROM quotes q JOIN speakers s "
+                "ON s.id = q.speaker_id {0} GROUP BY s.id", "q.article_id"),
+    "entity": ("SELECT e.key, e.name, count(*) AS c FROM mentions m JOIN entities e ON e.key = m.entity_key {0} "
+               "GROUP BY e.key", "m.article_id"),
+    "tag": ("SELECT t.tag, t.tag, count(DISTINCT t.article_id) AS c FROM tags t {0} GROUP BY t.tag", "t.article_id"),
+    "outlet": ("SELECT o, o, count(*) AS c FROM (SELECT {1} AS o FROM articles a {0}) x WHERE o IS NOT NULL "
+               "GROUP BY o", "a.id"),
+}
+
+
+def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offset: int, limit: int,
+                     facet_size: int, window: int) -> SearchPage:
+    """``search`` on PostgreSQL, in one read-only transaction: the newest ``window`` matches found newest first
+    as the store's own search finds them (``newest_first``), with the same planner settings when words are
+    searched; ranked by ``ts_rank``, snippets made by ``ts_headline`` for the page's rows only."""
+    from newsgraph.store.postgres import SEARCH_SETTINGS, newest_first
+
+    assert isinstance(db, PostgresReadDb)
+    conn = db.conn
+    clauses, params = _conditions(db, filters, match)
+    rank = f"ts_rank(w.fts, {_PG_QUERY})" if match else "0.0"
+
+    def fetch(low: int, n: int) -> list[tuple[Any, ...]]:
+        conds = clauses + (["a.seq > ?"] if low > 0 else [])
+        sql = (f"SELECT w.seq, w.id, w.url, {rank} FROM (SELECT a.seq, a.id, a.url{', a.fts' if match else ''} "
+               f"FROM articles a WHERE {' AND '.join(conds) or 'TRUE'} ORDER BY a.seq DESC"
+               + (" LIMIT ?) w" if n > 0 else ") w"))
+        args = [*([match] if match else []), *params, *([low] if low > 0 else []), *([n] if n > 0 else [])]
+        return [tuple(r) for r in db.execute(sql, args, prepare=False)]
+
+    with conn.transaction():
+        if match:
+            conn.execute(SEARCH_SETTINGS)
+        top = int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+        if window <= 0:
+            rows = fetch(0, 0)
+        elif match:
+            rows = newest_first(fetch, window + 1, top)
+        else:  # no words: the primary key read newest first stops at the window
+            rows = fetch(0, window + 1)
+        capped = 0 < window < len(rows)
+        rows = rows[:window] if window > 0 else rows
+        if match:
+            page = sorted(rows, key=lambda r: (-float(r[3]), int(r[0])))[offset:offset + limit]
+            found = {int(r[0]): r[1:] for r in db.execute(
+                f"SELECT a.seq, {_CARD}, ts_headline('english', a.body, {_PG_QUERY}, ?) FROM articles a "
+                "WHERE a.seq = ANY(?)", (match, _PG_SNIPPET, [int(r[0]) for r in page]), prepare=False)}
+            hits = [Hit(_card(found[int(r[0])]), _runs(found[int(r[0])][5])) for r in page]
+        else:
+            hits = [Hit(_card(r), []) for r in db.execute(
+                f"SELECT {_CARD} FROM articles a WHERE a.seq = ANY(?) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
+                ([int(r[0]) for r in rows], limit, offset))]
+        facets = _facets_postgres(db, facet_size, [str(r[1]) for r in rows])
+    return SearchPage(filters, hits, facets, Page(offset, limit, len(rows)), match, capped)
+
+
+def _facets_postgres(db: PostgresReadDb, size: int, ids: list[str] | None) -> dict[str, list[Count]]:
+    """Facet counts over the articles ``ids`` (``None``: the whole corpus)."""
+    out: dict[str, list[Count]] = {}
+    for name in FACETS:
+        template, column = _PG_FACETS[name]
+        where = "" if ids is None else f"WHERE {column} = ANY(?)"
+        sql = template.format(where, outlet_sql(db, "a.url")) + " ORDER BY c DESC, 2, 1 LIMIT ?"
+        args: list[Any] = ([] if ids is None else [ids]) + [size]
+        out[name] = [Count(str(k), str(label), int(c)) for k, label, c in db.execute(sql, args)]
+    return out

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.abc import Buffer
@@ -483,25 +483,19 @@ class PostgresStore:
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows]
 
     def _newest_matches(self, query: str, window: int, top: int) -> list[tuple[int, float]]:
-        """``(seq, rank)`` of the ``window`` newest matches of ``query`` (all of them when fewer match). The GIN
-        index gives every match of a word at once, unordered, so ordering them all read every match of a common
-        word (2 s p95 at 1M articles). Up to 8 x ``window`` articles that is cheap; past that, look among the newest
-        2 x ``window`` rows, and when fewer match there, as far back as the density of matches seen says
-        ``window`` of them lie (1.5 x that), until the look holds ``window`` matches or covers the store. Only the
-        rows kept are ranked (reading their stored vectors)."""
-        span = top if top <= 8 * window else 2 * window
-        while True:
-            low = top - span
-            rows = [(int(seq), float(score)) for seq, score in self._db.execute(
+        """``(seq, rank)`` of the ``window`` newest matches of ``query`` (see ``newest_first``); only the rows kept
+        are ranked (reading their stored vectors)."""
+
+        def fetch(low: int, n: int) -> list[tuple[int, float]]:
+            return [(int(seq), float(score)) for seq, score in self._db.execute(
                 "SELECT w.seq, ts_rank(w.fts, q) FROM (SELECT m.seq, m.fts FROM articles m "
                 "WHERE m.fts @@ websearch_to_tsquery('english', %(q)s) "
                 # no range at all over the whole store: a range is a way in through the primary key alone
                 + ("AND m.seq > %(low)s " if low > 0 else "")
                 + "ORDER BY m.seq DESC LIMIT %(window)s) w, websearch_to_tsquery('english', %(q)s) q",
-                {"q": query, "low": low, "window": window}, prepare=False).fetchall()]
-            if len(rows) == window or low <= 0:
-                return rows
-            span = top if not rows else min(top, int(span * window / len(rows) * 1.5))
+                {"q": query, "low": low, "window": n}, prepare=False).fetchall()]
+
+        return newest_first(fetch, window, top)
 
     def quotes_by_speaker(self, name: str, limit: int = 100) -> list[QuoteRow]:
         """Quotes whose resolved speaker is ``name`` (any case) or whose name ends with it ("Putin")."""
@@ -550,8 +544,31 @@ class PostgresStore:
             after = rows[-1][0]
 
 
+T = TypeVar("T")
+
+
+def newest_first(fetch: Callable[[int, int], list[T]], window: int, top: int) -> list[T]:
+    """The ``window`` newest matches of a full-text search (all of them when fewer match), where ``fetch(low, n)``
+    returns the newest ``n`` matches with ``seq > low``, newest first, and ``top`` is the newest ``seq``. The GIN
+    index gives every match of a word at once, unordered, so ordering them all read every match of a common word
+    (2 s p95 at 1M articles). Up to 8 x ``window`` articles that is cheap; past that, look among the newest
+    2 x ``window`` rows, and when fewer match there, as far back as the density of matches seen says ``window`` of
+    them lie (1.5 x that), until the look holds ``window`` matches or covers the store."""
+    span = top if top <= 8 * window else 2 * window
+    while True:
+        low = top - span
+        rows = fetch(low, window)
+        if len(rows) >= window or low <= 0:
+            return rows
+        span = top if not rows else min(top, int(span * window / len(rows) * 1.5))
+
+
+# What the planner needs to search text well (see PostgresStore.search), for one transaction.
+SEARCH_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL work_mem = '32MB'"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["PostgresStore", "migrations", "redact"]
+__all__ = ["SEARCH_SETTINGS", "PostgresStore", "migrations", "newest_first", "redact"]
