@@ -69,7 +69,7 @@ def test_migrations_are_recorded_once_and_the_file_is_plain_sqlite(tmp_path: Pat
     assert {"articles", "paragraphs", "quotes", "speakers", "entities", "mentions", "dates", "tags",
             "duplicate_groups", "near_dup_bands", "similar_links", "stories", "story_state", "migrations"} <= tables
     assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == [
-        "0001_initial", "0002_story_state", "0003_story_state_day", "0004_articles_newest"]
+        "0001_initial", "0002_story_state", "0003_story_state_day", "0004_reader_indexes"]
     db.close()
 
 

@@ -21,7 +21,7 @@ from test_store import make_article, record, store  # noqa: F401  (store: the fi
 def test_migrations_are_recorded_once_with_the_sqlite_names(pg_url: str) -> None:
     assert [n for n, _ in migrations()] == [n for n, _ in sqlite_migrations()]
     first = PostgresStore(pg_url)
-    assert first.applied == ["0001_initial", "0002_story_state", "0003_story_state_day", "0004_articles_newest"]
+    assert first.applied == ["0001_initial", "0002_story_state", "0003_story_state_day", "0004_reader_indexes"]
     first.close()
     again = PostgresStore(pg_url)
     assert again.applied == []
@@ -31,7 +31,7 @@ def test_migrations_are_recorded_once_with_the_sqlite_names(pg_url: str) -> None
         assert {"articles", "paragraphs", "quotes", "speakers", "entities", "mentions", "dates", "tags",
                 "duplicate_groups", "near_dup_bands", "similar_links", "stories", "migrations"} <= tables
         assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")] == [
-            "0001_initial", "0002_story_state", "0003_story_state_day", "0004_articles_newest"]
+            "0001_initial", "0002_story_state", "0003_story_state_day", "0004_reader_indexes"]
         index = db.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_fts'").fetchone()
         assert index is not None and "USING gin (fts)" in index[0]
 
