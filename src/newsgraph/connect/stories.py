@@ -316,8 +316,10 @@ class StoryClusterer:
         (``_eviction_day``) of the stored stories to ``restore`` before adding it, from ``window_days`` before its
         day (an older story is closed for it) to ``retain_days`` after, below the eviction cutoff. None when
         nothing it could join was evicted (a time-ordered stream, or no story evicted yet)."""
+        if self._evicted_through is None:  # nothing evicted yet: the date is not even read
+            return None
         day = _day(f.published)
-        if day is None or self._evicted_through is None:
+        if day is None:
             return None
         lo = day - math.ceil(self.options.window_days)
         hi = min(self._evicted_through, day + math.ceil(self.retain_days or 0))

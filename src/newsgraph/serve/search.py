@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Any
 
-from newsgraph.serve.connection import PostgresReadDb, ReadDb, outlet_sql
+from newsgraph.serve.connection import PostgresReadDb, ReadDb, outlet_of, outlet_sql
 from newsgraph.serve.queries import _CARD, Card, Count, Page, _card, newest, same_name
 from newsgraph.settings import default
 
@@ -212,14 +213,14 @@ def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
 # the facets count over their ids; text is matched in web-search syntax, any input parses.
 _PG_QUERY = "websearch_to_tsquery('english', ?)"
 _PG_SNIPPET = 'StartSel="\x02", StopSel="\x03", MaxWords=16, MinWords=8, MaxFragments=1, FragmentDelimiter="…"'
-_PG_FACETS = {  # {0}: the condition on the article id column named, or nothing for the whole corpus
-    "speaker": ("SELECT s.name, s.name, count(DISTINCT q.article_id) AS c FROM quotes q JOIN speakers s "
-                "ON s.id = q.speaker_id {0} GROUP BY s.id", "q.article_id"),
-    "entity": ("SELECT e.key, e.name, count(*) AS c FROM mentions m JOIN entities e ON e.key = m.entity_key {0} "
+_PG_FACETS = {  # {0}: the join to the matches ``h`` on the article id column named, or nothing for the corpus
+    "speaker": ("SELECT s.name, s.name, count(DISTINCT q.article_id) FROM quotes q {0} JOIN speakers s "
+                "ON s.id = q.speaker_id GROUP BY s.id", "q.article_id"),
+    "entity": ("SELECT e.key, e.name, count(*) FROM mentions m {0} JOIN entities e ON e.key = m.entity_key "
                "GROUP BY e.key", "m.article_id"),
-    "tag": ("SELECT t.tag, t.tag, count(DISTINCT t.article_id) AS c FROM tags t {0} GROUP BY t.tag", "t.article_id"),
-    "outlet": ("SELECT o, o, count(*) AS c FROM (SELECT {1} AS o FROM articles a {0}) x WHERE o IS NOT NULL "
-               "GROUP BY o", "a.id"),
+    "tag": ("SELECT t.tag, t.tag, count(DISTINCT t.article_id) FROM tags t {0} GROUP BY t.tag", "t.article_id"),
+    "outlet": ("SELECT o, o, count(*) FROM (SELECT {1} AS o FROM articles a {0}) x WHERE o IS NOT NULL GROUP BY o",
+               "a.id"),
 }
 
 
@@ -265,17 +266,32 @@ def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offs
             hits = [Hit(_card(r), []) for r in db.execute(
                 f"SELECT {_CARD} FROM articles a WHERE a.seq = ANY(?) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                 ([int(r[0]) for r in rows], limit, offset))]
-        facets = _facets_postgres(db, facet_size, [str(r[1]) for r in rows])
+        facets = _facets_postgres(db, facet_size, [(str(r[1]), r[2]) for r in rows])
     return SearchPage(filters, hits, facets, Page(offset, limit, len(rows)), match, capped)
 
 
-def _facets_postgres(db: PostgresReadDb, size: int, ids: list[str] | None) -> dict[str, list[Count]]:
-    """Facet counts over the articles ``ids`` (``None``: the whole corpus)."""
-    out: dict[str, list[Count]] = {}
-    for name in FACETS:
+def _facets_postgres(db: PostgresReadDb, size: int, hits: list[tuple[str, str | None]] | None
+                     ) -> dict[str, list[Count]]:
+    """Facet counts over the matches ``hits`` (id, url) or, with ``None``, the whole corpus, in one statement: the
+    ids are one array parameter joined as a table (``= ANY`` of thousands of ids made the planner weigh each id,
+    four times). The outlets of matches are counted here from their URLs (in SQL the planner tested every
+    article's URL before the join)."""
+    names = [n for n in FACETS if hits is None or n != "outlet"]
+    parts, args = [], []
+    for name in names:
         template, column = _PG_FACETS[name]
-        where = "" if ids is None else f"WHERE {column} = ANY(?)"
-        sql = template.format(where, outlet_sql(db, "a.url")) + " ORDER BY c DESC, 2, 1 LIMIT ?"
-        args: list[Any] = ([] if ids is None else [ids]) + [size]
-        out[name] = [Count(str(k), str(label), int(c)) for k, label, c in db.execute(sql, args)]
+        inner = template.format("" if hits is None else f"JOIN h ON h.id = {column}", outlet_sql(db, "a.url"))
+        parts.append(f"SELECT CAST(? AS TEXT), k, label, c, r FROM (SELECT k, label, c, row_number() OVER "
+                     f"(ORDER BY c DESC, label, k) AS r FROM ({inner}) g (k, label, c)) f WHERE r <= ?")
+        args += [name, size]
+    sql = " UNION ALL ".join(parts)
+    if hits is not None:
+        sql = "WITH h AS MATERIALIZED (SELECT unnest(CAST(? AS TEXT[])) AS id) " + sql
+        args.insert(0, [i for i, _ in hits])
+    out: dict[str, list[Count]] = {name: [] for name in FACETS}
+    for name, k, label, c, _ in sorted(db.execute(sql, args), key=lambda row: (row[0], row[4])):
+        out[name].append(Count(str(k), str(label), int(c)))
+    if hits is not None:
+        outlets = Counter(o for _, url in hits if (o := outlet_of(url)) is not None)
+        out["outlet"] = [Count(o, o, c) for o, c in sorted(outlets.items(), key=lambda oc: (-oc[1], oc[0]))[:size]]
     return out
