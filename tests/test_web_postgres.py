@@ -21,7 +21,7 @@ from newsgraph.serve.connection import PG_OUTLET, outlet_of
 from newsgraph.serve.search import SearchFilters, search
 from newsgraph.store.sqlite import StoreError
 from newsgraph.understand.pipeline import AnalyzeOptions
-from web_support import copy_to_postgres, corpus_db
+from web_support import copy_to_postgres, corpus_db, serving
 
 pytestmark = pytest.mark.slow
 TOKEN = "t0ken-for-tests-0123456789"
@@ -126,6 +126,26 @@ def test_search_window_caps_on_postgres(pg: str, apps: Any) -> None:
     assert capped.capped and capped.page.total == 2
     assert {h.article.id for h in capped.hits} < {h.article.id for h in full.hits}
     assert newest.capped and len(newest.hits) == 2
+
+
+def test_many_concurrent_requests_all_answer(db: Path, pg: str) -> None:
+    """More requests at once than the app has worker threads (40) and the pool connections (8): each waits for a
+    connection in the event loop. Waiting in worker threads deadlocked until the pool's 30 s timeout."""
+    app = create_app(pg)
+    ids = column(db, "SELECT id FROM articles ORDER BY seq")
+    urls = [f"/api/articles/{ids[i % len(ids)]}" if i % 2 else "/api/search?q=Putin" for i in range(160)]
+
+    async def run(base: str) -> list[int]:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=base, timeout=20, limits=limits) as c:
+            return [r.status_code for r in await asyncio.gather(*(c.get(u) for u in urls))]
+
+    try:
+        with serving(app) as base:
+            codes = asyncio.run(run(base))
+    finally:
+        app.state.reader.close()
+    assert codes == [200] * len(urls)
 
 
 def test_postgres_outlet_expression_agrees_with_python(pg_url: str) -> None:

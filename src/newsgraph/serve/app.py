@@ -6,7 +6,7 @@ PostgreSQL database. Pages read through ``queries.py`` on a read-only connection
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -86,9 +86,10 @@ def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> 
     return app
 
 
-def get_db(request: Request) -> Iterator[ReadDb]:
-    """One read-only connection per request (no connection crosses threads)."""
-    with request.app.state.reader.connect() as db:
+async def get_db(request: Request) -> AsyncIterator[ReadDb]:
+    """One read-only connection per request, waited for in the event loop (see ``Reader.lend``); the request's
+    handler uses it in one worker thread."""
+    async with request.app.state.reader.lend() as db:
         yield db
 
 

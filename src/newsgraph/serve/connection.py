@@ -3,14 +3,15 @@ interface (``ReadDb``): ``execute(sql, params)`` with ``?`` placeholders, rows a
 the backend for the few clauses that differ (``queries.py`` and ``search.py`` hold those).
 
 ``open_reader(store_url)`` checks the corpus is there and returns a ``Reader`` that hands out one connection per
-request: SQLite opens the file read-only each time (microseconds); PostgreSQL lends one from a pool (a new server
-connection costs milliseconds), in read-only transactions."""
+request (``lend``, awaited by the web app): SQLite opens the file read-only each time (microseconds); PostgreSQL
+lends one from a pool (a new server connection costs milliseconds), in read-only transactions."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -90,11 +91,13 @@ def connect_readonly(path: str | Path) -> SQLiteReadDb:
 
 
 class Reader(Protocol):
-    """Where the corpus is (``store_url``, a password replaced by ``***``) and a connection per request."""
+    """Where the corpus is (``store_url``, a password replaced by ``***``) and a connection per request:
+    ``lend`` in the web app's event loop, ``connect`` elsewhere."""
 
     store_url: str
 
     def connect(self) -> AbstractContextManager[ReadDb]: ...
+    def lend(self) -> AbstractAsyncContextManager[ReadDb]: ...
     def close(self) -> None: ...
 
 
@@ -111,6 +114,11 @@ class SQLiteReader:
             yield db
         finally:
             db.close()
+
+    @asynccontextmanager
+    async def lend(self) -> AsyncIterator[ReadDb]:
+        with self.connect() as db:
+            yield db
 
     def close(self) -> None:
         pass
@@ -129,7 +137,8 @@ class PostgresReader:
         from newsgraph.store.postgres import redact
 
         self.store_url = redact(url)
-        self._errors = (psycopg.Error,)
+        self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         try:  # fail now, with the reason, rather than on the first request
             with psycopg.connect(url, connect_timeout=10) as probe:
                 probe.execute("SELECT 1 FROM articles LIMIT 1")
@@ -149,6 +158,18 @@ class PostgresReader:
     def connect(self) -> Iterator[ReadDb]:
         with self.pool.connection() as conn:
             yield PostgresReadDb(conn)
+
+    @asynccontextmanager
+    async def lend(self) -> AsyncIterator[ReadDb]:
+        """A connection for one request, waited for in the event loop. Waiting in a worker thread (as a plain
+        dependency does) deadlocks under load: every thread of the app's pool waited for a connection while the
+        requests holding the connections waited for a thread to finish in (200 connections: pool timeouts)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:  # a semaphore belongs to one event loop
+            self._slots, self._loop = asyncio.Semaphore(POOL_SIZE), loop
+        async with self._slots:  # at most POOL_SIZE requests past here, so the pool never makes one wait
+            with self.connect() as db:
+                yield db
 
     def close(self) -> None:
         self.pool.close()
