@@ -14,6 +14,7 @@ import lxml.html
 import pytest
 
 from newsgraph.ingest import IngestOptions
+from newsgraph.serve import queries
 from newsgraph.serve.app import ServeSettings, create_app
 from newsgraph.serve.connection import connect_readonly
 from newsgraph.serve.search import SearchFilters, search
@@ -169,6 +170,33 @@ def test_search_ranks_and_counts_only_the_newest_matches_of_its_window(db: Path)
     counted = {f: sum(c.count for c in capped.facets[f]) for f in ("outlet", "entity")}  # over the window only
     assert counted["outlet"] <= 3 and counted["entity"] < sum(c.count for c in every.facets["entity"])
     assert not search(conn, SearchFilters(q="Gaza"), window=every.page.total).capped
+    conn.close()
+
+
+def test_topic_pages_count_co_occurrences_over_their_newest_articles(db: Path) -> None:
+    conn = connect_readonly(db)
+    key = str(conn.execute("SELECT entity_key FROM mentions GROUP BY entity_key ORDER BY count(*) DESC, entity_key "
+                           "LIMIT 1").fetchone()[0])
+    members = [str(r[0]) for r in conn.execute("SELECT a.id FROM articles a JOIN mentions m ON m.article_id = a.id "
+                                                "WHERE m.entity_key = ? ORDER BY a.seq DESC", (key,))]
+    assert len(members) >= 5
+
+    def counted_here(ids: list[str]) -> dict[str, int]:  # the co-occurring entities, counted in Python
+        out: dict[str, int] = {}
+        for i in ids:
+            for (k,) in conn.execute("SELECT entity_key FROM mentions WHERE article_id = ? AND entity_key != ?",
+                                     (i, key)):
+                out[k] = out.get(k, 0) + 1
+        return out
+
+    for window, ids in ((3, members[:3]), (0, members)):
+        _, entities, _, total = queries._topic(conn, queries._MEMBERS_ENTITY, key, key, 0, 5, window)
+        expected = counted_here(ids)
+        assert total == len(members)
+        assert {e.key: e.count for e in entities} == {k: expected[k] for k in (e.key for e in entities)}
+        assert sorted(expected.values(), reverse=True)[:len(entities)] == [e.count for e in entities]
+    page = queries.entity(conn, key)
+    assert page is not None and page.counted == min(len(members), queries.WINDOW)
     conn.close()
 
 

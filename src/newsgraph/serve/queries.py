@@ -10,12 +10,24 @@ from datetime import date, timedelta
 
 from newsgraph.serve.connection import ReadDb, outlet_of, outlet_sql
 from newsgraph.serve.highlight import Segment, quote_spans, segments
+from newsgraph.settings import default
 from newsgraph.store.sqlite import article_from_json
 
 _CARD = "a.id, a.headline, a.published, a.source, a.url"
 # Newest first, undated articles last. SQLite sorts NULL lowest, so its index on `published` (with the rowid,
 # `seq`) read backwards gives this order; PostgreSQL sorts NULL highest and has the index `articles_newest`.
 _NEWEST = {"sqlite": "a.published DESC, a.seq DESC", "postgres": "a.published DESC NULLS LAST, a.seq DESC"}
+
+
+# Pages count what co-occurs with an entity or a tag (and search its facets) over the newest this many articles:
+# a name in a tenth of a large corpus would otherwise count every mention of every one of its articles.
+WINDOW = int(default("search_window"))
+
+
+def ordered_join(db: ReadDb) -> str:
+    """A join done in the order written, from a few rows to their details: SQLite's CROSS JOIN (its planner knows
+    nothing of a subquery's or TEMP table's size and may start from the big table); PostgreSQL's plain JOIN."""
+    return "CROSS JOIN" if db.dialect == "sqlite" else "JOIN"
 
 
 def newest(db: ReadDb) -> str:
@@ -297,26 +309,33 @@ class TopicPage:
     entities: list[Count]
     speakers: list[Count]
     page: Page
+    counted: int = 0  # the newest this many of its articles give ``entities`` and ``speakers`` (``WINDOW``)
 
 
 _MEMBERS_ENTITY = "SELECT article_id FROM mentions WHERE entity_key = ?"
 _MEMBERS_TAG = "SELECT article_id FROM tags WHERE tag = ?"
 
 
-def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: int,
-           limit: int) -> tuple[list[Card], list[Count], list[Count], int]:
+def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: int, limit: int,
+           window: int = WINDOW) -> tuple[list[Card], list[Count], list[Count], int]:
+    """The page of newest articles among ``members`` (SQL taking ``value``), and the entities and speakers of its
+    newest ``window`` articles (0: all)."""
     total = int(db.execute(f"SELECT count(DISTINCT article_id) FROM ({members}) m", (value,)).fetchone()[0])
     cards = [_card(r) for r in db.execute(
         f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
         (value, limit, offset))]
-    other = ("", ()) if exclude is None else (" AND e.key != ?", (exclude,))
-    entities = [Count(str(k), str(n), int(c)) for k, n, c in db.execute(
-        f"SELECT e.key, e.name, count(*) AS c FROM mentions m JOIN entities e ON e.key = m.entity_key "
-        f"WHERE m.article_id IN ({members}){other[0]} GROUP BY e.key ORDER BY c DESC, e.name, e.key LIMIT 20",
-        (value, *other[1]))]
+    recent = (f"SELECT a.id AS article_id FROM articles a WHERE a.id IN ({members}) ORDER BY a.seq DESC"
+              + (" LIMIT ?" if window > 0 else ""))
+    args: list[object] = [value] + ([window] if window > 0 else [])
+    join = ordered_join(db)
+    other = ("", []) if exclude is None else (" WHERE m.entity_key != ?", [exclude])
+    entities = [Count(str(k), str(n), int(c)) for k, n, c in db.execute(  # counted by key, then named
+        f"SELECT e.key, e.name, x.c FROM (SELECT m.entity_key AS k, count(*) AS c FROM ({recent}) w {join} mentions m "
+        f"ON m.article_id = w.article_id{other[0]} GROUP BY m.entity_key) x {join} entities e ON e.key = x.k "
+        "ORDER BY x.c DESC, e.name, e.key LIMIT 20", [*args, *other[1]])]
     speakers = [Count(str(n), str(n), int(c)) for n, c in db.execute(
-        f"SELECT s.name, count(*) AS c FROM quotes q JOIN speakers s ON s.id = q.speaker_id "
-        f"WHERE q.article_id IN ({members}) GROUP BY s.id ORDER BY c DESC, s.name LIMIT 20", (value,))]
+        f"SELECT s.name, count(*) AS c FROM ({recent}) w {join} quotes q ON q.article_id = w.article_id "
+        f"{join} speakers s ON s.id = q.speaker_id GROUP BY s.id ORDER BY c DESC, s.name LIMIT 20", args)]
     return cards, entities, speakers, total
 
 
@@ -325,14 +344,19 @@ def entity(db: ReadDb, key: str, offset: int = 0, limit: int = 50) -> TopicPage 
     if row is None:
         return None
     cards, entities, speakers, total = _topic(db, _MEMBERS_ENTITY, key, key, offset, limit)
-    return TopicPage(str(row[0]), str(row[1]), str(row[2]), cards, entities, speakers, Page(offset, limit, total))
+    return TopicPage(str(row[0]), str(row[1]), str(row[2]), cards, entities, speakers, Page(offset, limit, total),
+                     _counted(total))
 
 
 def tag(db: ReadDb, name: str, offset: int = 0, limit: int = 50) -> TopicPage | None:
     cards, entities, speakers, total = _topic(db, _MEMBERS_TAG, name, None, offset, limit)
     if total == 0:
         return None
-    return TopicPage(name, name, None, cards, entities, speakers, Page(offset, limit, total))
+    return TopicPage(name, name, None, cards, entities, speakers, Page(offset, limit, total), _counted(total))
+
+
+def _counted(total: int) -> int:
+    return min(total, WINDOW) if WINDOW > 0 else total
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from newsgraph.serve.connection import PostgresReadDb, ReadDb, outlet_of, outlet_sql
-from newsgraph.serve.queries import _CARD, Card, Count, Page, _card, newest, same_name
-from newsgraph.settings import default
-
-WINDOW = int(default("search_window"))
+from newsgraph.serve.queries import _CARD, WINDOW, Card, Count, Page, _card, newest, same_name
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -116,13 +113,17 @@ def _where(db: ReadDb, f: SearchFilters, match: str | None) -> tuple[str, list[s
     return f"FROM {source}" + (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+# CROSS JOIN fixes SQLite's join order: from the matches to their rows. The TEMP table has no statistics, so the
+# planner otherwise read every speaker's quotes (every entity's mentions) and tested each against the matches:
+# 0.1 and 0.3 s at 100k articles, growing with the corpus.
 _FACET_SQL = {
-    "speaker": "SELECT s.name, s.name, count(DISTINCT q.article_id) AS c FROM temp.hits h JOIN quotes q "
-               "ON q.article_id = h.id JOIN speakers s ON s.id = q.speaker_id GROUP BY s.id",
-    "entity": "SELECT e.key, e.name, count(*) AS c FROM temp.hits h JOIN mentions m ON m.article_id = h.id "
-              "JOIN entities e ON e.key = m.entity_key GROUP BY e.key",
-    "tag": "SELECT t.tag, t.tag, count(DISTINCT t.article_id) AS c FROM temp.hits h JOIN tags t ON t.article_id = h.id "
-           "GROUP BY t.tag",
+    "speaker": "SELECT s.name, s.name, count(DISTINCT q.article_id) AS c FROM temp.hits h CROSS JOIN quotes q "
+               "ON q.article_id = h.id CROSS JOIN speakers s ON s.id = q.speaker_id GROUP BY s.id",
+    "entity": "SELECT e.key, e.name, x.c AS c FROM (SELECT m.entity_key AS k, count(*) AS c FROM temp.hits h "
+              "CROSS JOIN mentions m ON m.article_id = h.id GROUP BY m.entity_key) x CROSS JOIN entities e "
+              "ON e.key = x.k",
+    "tag": "SELECT t.tag, t.tag, count(DISTINCT t.article_id) AS c FROM temp.hits h CROSS JOIN tags t "
+           "ON t.article_id = h.id GROUP BY t.tag",
     "outlet": "SELECT o, o, count(*) AS c FROM (SELECT outlet(h.url) AS o FROM temp.hits h) WHERE o IS NOT NULL "
               "GROUP BY o",
 }
