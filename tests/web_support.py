@@ -122,7 +122,10 @@ def copy_to_postgres(src: Path, url: str) -> str:
                 with pg.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                     for row in rows:  # PostgreSQL text cannot hold NUL: the store writes U+FFFD (postgres.py)
                         copy.write_row([v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in row])
-            pg.execute("ANALYZE")  # planner statistics now, not when autovacuum gets to it
     finally:
         lite.close()
+    with psycopg.connect(url, autocommit=True) as pg:  # VACUUM cannot run inside a transaction
+        # statistics and visibility now, as autovacuum leaves a database written over time; freshly copied rows
+        # would otherwise be read (and their hint bits written) from the heap on every first query
+        pg.execute("VACUUM ANALYZE")
     return url

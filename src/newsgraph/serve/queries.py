@@ -329,13 +329,21 @@ def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: in
     args: list[object] = [value] + ([window] if window > 0 else [])
     join = ordered_join(db)
     other = ("", []) if exclude is None else (" WHERE m.entity_key != ?", [exclude])
-    entities = [Count(str(k), str(n), int(c)) for k, n, c in db.execute(  # counted by key, then named
-        f"SELECT e.key, e.name, x.c FROM (SELECT m.entity_key AS k, count(*) AS c FROM ({recent}) w {join} mentions m "
-        f"ON m.article_id = w.article_id{other[0]} GROUP BY m.entity_key) x {join} entities e ON e.key = x.k "
-        "ORDER BY x.c DESC, e.name, e.key LIMIT 20", [*args, *other[1]])]
-    speakers = [Count(str(n), str(n), int(c)) for n, c in db.execute(
-        f"SELECT s.name, count(*) AS c FROM ({recent}) w {join} quotes q ON q.article_id = w.article_id "
-        f"{join} speakers s ON s.id = q.speaker_id GROUP BY s.id ORDER BY c DESC, s.name LIMIT 20", args)]
+    top = "WHERE x.c >= (SELECT coalesce(min(c), 0) FROM (SELECT c FROM {} ORDER BY c DESC LIMIT 20) t)"
+    # one statement: the newest members found once, each side counted by key, and only the values that can make
+    # its top 20 named (naming all of them looked up every co-occurring entity)
+    rows = db.execute(
+        f"WITH w AS MATERIALIZED ({recent}), "
+        f"xe AS (SELECT m.entity_key AS k, count(*) AS c FROM w {join} mentions m ON m.article_id = w.article_id"
+        f"{other[0]} GROUP BY m.entity_key), "
+        f"xs AS (SELECT q.speaker_id AS k, count(*) AS c FROM w {join} quotes q ON q.article_id = w.article_id "
+        "WHERE q.speaker_id IS NOT NULL GROUP BY q.speaker_id) "
+        f"SELECT 'entity', e.key, e.name, x.c FROM xe x {join} entities e ON e.key = x.k {top.format('xe')} "
+        f"UNION ALL SELECT 'speaker', s.name, s.name, x.c FROM xs x {join} speakers s ON s.id = x.k {top.format('xs')}",
+        [*args, *other[1]]).fetchall()
+    found = [(str(kind), Count(str(k), str(n), int(c))) for kind, k, n, c in rows]
+    entities = sorted((c for kind, c in found if kind == "entity"), key=lambda c: (-c.count, c.label, c.key))[:20]
+    speakers = sorted((c for kind, c in found if kind == "speaker"), key=lambda c: (-c.count, c.label))[:20]
     return cards, entities, speakers, total
 
 

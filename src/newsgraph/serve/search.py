@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Any
 
-from newsgraph.serve.connection import PostgresReadDb, ReadDb, outlet_of, outlet_sql
+from newsgraph.serve.connection import PostgresReadDb, ReadDb, from_few_rows, outlet_of, outlet_sql
 from newsgraph.serve.queries import _CARD, WINDOW, Card, Count, Page, _card, newest, same_name
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -214,14 +214,20 @@ def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
 # the facets count over their ids; text is matched in web-search syntax, any input parses.
 _PG_QUERY = "websearch_to_tsquery('english', ?)"
 _PG_SNIPPET = 'StartSel="\x02", StopSel="\x03", MaxWords=16, MinWords=8, MaxFragments=1, FragmentDelimiter="…"'
-_PG_FACETS = {  # {0}: the join to the matches ``h`` on the article id column named, or nothing for the corpus
-    "speaker": ("SELECT s.name, s.name, count(DISTINCT q.article_id) FROM quotes q {0} JOIN speakers s "
-                "ON s.id = q.speaker_id GROUP BY s.id", "q.article_id"),
-    "entity": ("SELECT e.key, e.name, count(*) FROM mentions m {0} JOIN entities e ON e.key = m.entity_key "
-               "GROUP BY e.key", "m.article_id"),
-    "tag": ("SELECT t.tag, t.tag, count(DISTINCT t.article_id) FROM tags t {0} GROUP BY t.tag", "t.article_id"),
-    "outlet": ("SELECT o, o, count(*) FROM (SELECT {1} AS o FROM articles a {0}) x WHERE o IS NOT NULL GROUP BY o",
-               "a.id"),
+_PG_FACETS = {  # per facet: what is counted for each value (FROM {0}: the matches ``h`` joined, or the corpus)
+    "speaker": "SELECT q.speaker_id AS k, count(DISTINCT q.article_id) AS c FROM {0} quotes q{1} "
+               "WHERE q.speaker_id IS NOT NULL GROUP BY q.speaker_id",
+    "entity": "SELECT m.entity_key AS k, count(*) AS c FROM {0} mentions m{1} GROUP BY m.entity_key",
+    "tag": "SELECT t.tag AS k, count(DISTINCT t.article_id) AS c FROM {0} tags t{1} GROUP BY t.tag",
+    "outlet": "SELECT o AS k, count(*) AS c FROM (SELECT {2} AS o FROM {0} articles a{1}) x WHERE o IS NOT NULL "
+              "GROUP BY o",
+}
+_PG_JOIN = {"speaker": "q.article_id", "entity": "m.article_id", "tag": "t.article_id", "outlet": "a.id"}
+_PG_NAMES = {  # the counted values named: key, label, count
+    "speaker": "SELECT s.name, s.name, x.c FROM x_speaker x JOIN speakers s ON s.id = x.k",
+    "entity": "SELECT e.key, e.name, x.c FROM x_entity x JOIN entities e ON e.key = x.k",
+    "tag": "SELECT x.k, x.k, x.c FROM x_tag x",
+    "outlet": "SELECT x.k, x.k, x.c FROM x_outlet x",
 }
 
 
@@ -230,7 +236,7 @@ def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offs
     """``search`` on PostgreSQL, in one read-only transaction: the newest ``window`` matches found newest first
     as the store's own search finds them (``newest_first``), with the same planner settings when words are
     searched; ranked by ``ts_rank``, snippets made by ``ts_headline`` for the page's rows only."""
-    from newsgraph.store.postgres import SEARCH_SETTINGS, newest_first
+    from newsgraph.store.postgres import RESET_SETTINGS, SEARCH_SETTINGS, newest_first
 
     assert isinstance(db, PostgresReadDb)
     conn = db.conn
@@ -246,15 +252,17 @@ def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offs
         return [tuple(r) for r in db.execute(sql, args, prepare=False)]
 
     with conn.transaction():
-        if match:
-            conn.execute(SEARCH_SETTINGS)
         top = int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+        if match:  # for the text match only: the rest of the search is planned as usual
+            conn.execute(SEARCH_SETTINGS)
         if window <= 0:
             rows = fetch(0, 0)
         elif match:
             rows = newest_first(fetch, window + 1, top)
         else:  # no words: the primary key read newest first stops at the window
             rows = fetch(0, window + 1)
+        if match:
+            conn.execute(RESET_SETTINGS)
         capped = 0 < window < len(rows)
         rows = rows[:window] if window > 0 else rows
         if match:
@@ -267,31 +275,33 @@ def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offs
             hits = [Hit(_card(r), []) for r in db.execute(
                 f"SELECT {_CARD} FROM articles a WHERE a.seq = ANY(?) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                 ([int(r[0]) for r in rows], limit, offset))]
-        facets = _facets_postgres(db, facet_size, [(str(r[1]), r[2]) for r in rows])
+        with from_few_rows(db):
+            facets = _facets_postgres(db, facet_size, [(str(r[1]), r[2]) for r in rows])
     return SearchPage(filters, hits, facets, Page(offset, limit, len(rows)), match, capped)
 
 
 def _facets_postgres(db: PostgresReadDb, size: int, hits: list[tuple[str, str | None]] | None
                      ) -> dict[str, list[Count]]:
-    """Facet counts over the matches ``hits`` (id, url) or, with ``None``, the whole corpus, in one statement: the
-    ids are one array parameter joined as a table (``= ANY`` of thousands of ids made the planner weigh each id,
-    four times). The outlets of matches are counted here from their URLs (in SQL the planner tested every
-    article's URL before the join)."""
+    """Facet counts over the matches ``hits`` (id, url) or, with ``None``, the whole corpus, in one statement.
+    The ids are one array parameter joined as a table (``= ANY`` of thousands of ids made the planner weigh each
+    id); each facet is counted by key and only the values that can make its top ``size`` are named (naming every
+    value joined every entity). The outlets of matches are counted here from their URLs."""
     names = [n for n in FACETS if hits is None or n != "outlet"]
-    parts, args = [], []
+    ctes = [] if hits is None else ["h AS MATERIALIZED (SELECT unnest(CAST(? AS TEXT[])) AS id)"]
+    args: list[Any] = [] if hits is None else [[i for i, _ in hits]]
     for name in names:
-        template, column = _PG_FACETS[name]
-        inner = template.format("" if hits is None else f"JOIN h ON h.id = {column}", outlet_sql(db, "a.url"))
-        parts.append(f"SELECT CAST(? AS TEXT), k, label, c, r FROM (SELECT k, label, c, row_number() OVER "
-                     f"(ORDER BY c DESC, label, k) AS r FROM ({inner}) g (k, label, c)) f WHERE r <= ?")
+        joined = ("h JOIN", f" ON {_PG_JOIN[name]} = h.id") if hits is not None else ("", "")
+        ctes.append(f"x_{name} AS ({_PG_FACETS[name].format(*joined, outlet_sql(db, 'a.url'))})")
+    parts = []
+    for name in names:  # a value can be in the top `size` only if its count reaches the size-th largest count
+        parts.append(f"SELECT CAST(? AS TEXT), n.* FROM ({_PG_NAMES[name]} WHERE x.c >= (SELECT coalesce(min(c), 0) "
+                     f"FROM (SELECT c FROM x_{name} ORDER BY c DESC LIMIT ?) top)) n")
         args += [name, size]
-    sql = " UNION ALL ".join(parts)
-    if hits is not None:
-        sql = "WITH h AS MATERIALIZED (SELECT unnest(CAST(? AS TEXT[])) AS id) " + sql
-        args.insert(0, [i for i, _ in hits])
     out: dict[str, list[Count]] = {name: [] for name in FACETS}
-    for name, k, label, c, _ in sorted(db.execute(sql, args), key=lambda row: (row[0], row[4])):
+    for name, k, label, c in db.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), args):
         out[name].append(Count(str(k), str(label), int(c)))
+    for name in names:
+        out[name] = sorted(out[name], key=lambda x: (-x.count, x.label, x.key))[:size]
     if hits is not None:
         outlets = Counter(o for _, url in hits if (o := outlet_of(url)) is not None)
         out["outlet"] = [Count(o, o, c) for o, c in sorted(outlets.items(), key=lambda oc: (-oc[1], oc[0]))[:size]]

@@ -479,7 +479,7 @@ class PostgresStore:
         finally:
             # (a failed statement inside an open transaction: its rollback undoes the settings)
             if self._db.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-                self._db.execute("RESET enable_seqscan; RESET enable_indexscan; RESET work_mem")
+                self._db.execute(RESET_SETTINGS)
         return [SearchHit(ArticleSummary(*r[:5]), str(r[5]), float(r[6])) for r in rows]
 
     def _newest_matches(self, query: str, window: int, top: int) -> list[tuple[int, float]]:
@@ -565,10 +565,11 @@ def newest_first(fetch: Callable[[int, int], list[T]], window: int, top: int) ->
 
 # What the planner needs to search text well (see PostgresStore.search), for one transaction.
 SEARCH_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL work_mem = '32MB'"
+RESET_SETTINGS = "RESET enable_seqscan; RESET enable_indexscan; RESET work_mem"
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["SEARCH_SETTINGS", "PostgresStore", "migrations", "newest_first", "redact"]
+__all__ = ["RESET_SETTINGS", "SEARCH_SETTINGS", "PostgresStore", "migrations", "newest_first", "redact"]
