@@ -19,6 +19,7 @@ comparison. Only the loopback interface is used, and wrk stops after ``--seconds
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -152,19 +153,13 @@ def main() -> None:
         build(db)
     mix = paths(db)
     port = free_port()
-    pg = None
-    store: Path | str = db
-    if args.postgres:
-        sys.path.insert(0, str(ROOT / "tests"))
-        from pg_server import PgServer
-        from web_support import copy_to_postgres
+    with contextlib.ExitStack() as stack:
+        store: Path | str = db
+        if args.postgres:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from web_support import postgres_copy
 
-        work = Path(tempfile.mkdtemp(prefix="newsgraph-load-pg-"))
-        work.chmod(0o755)  # the server runs as `nobody` when we are root (see tests/pg_server.py)
-        pg = PgServer(work)
-        pg.start()
-        store = copy_to_postgres(db, pg.new_database())
-    try:
+            store = stack.enter_context(postgres_copy(db))
         server = start_server(store, port, args.workers)
         try:
             check_paths(port, mix)
@@ -172,9 +167,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    finally:
-        if pg is not None:
-            pg.stop()
     errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"server: uvicorn, {args.workers} worker(s), {backend}; wrk: {args.threads} threads, "

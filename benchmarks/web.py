@@ -189,25 +189,13 @@ def query_times(store: str, pages: list[tuple[str, str, Callable[[ReadDb], objec
 def postgres(args: argparse.Namespace, pages: list[tuple[str, str, Callable[[ReadDb], object]]],
              plan: list[tuple[str, str]], lite: dict[str, list[float]]) -> None:
     """The same pages and load with the corpus copied into a throwaway PostgreSQL server; prints the table."""
-    import tempfile
+    from web_support import postgres_copy
 
-    from pg_server import PgServer
-    from web_support import copy_to_postgres
-
-    work = Path(tempfile.mkdtemp(prefix="newsgraph-web-pg-"))
-    work.chmod(0o755)  # the server runs as `nobody` when we are root (see tests/pg_server.py)
-    server = PgServer(work)
-    server.start()
-    try:
-        start = time.perf_counter()
-        url = copy_to_postgres(args.db, server.new_database())
-        print(f"copied into PostgreSQL in {time.perf_counter() - start:.0f}s", file=sys.stderr)
+    with postgres_copy(args.db) as url:
         direct = query_times(url, pages)
         base = f"http://127.0.0.1:{args.port + 2}"
         times, wall = run_load([sys.executable, "-m", "newsgraph", "serve", "--db", url, "--port",
                                 str(args.port + 2)], base, plan, args.workers)
-    finally:
-        server.stop()
     print(f"\nPostgreSQL, the same corpus and requests: {len(plan) / wall:.0f} req/s")
     print(f"{'page':<18} {'p50 ms':>8} {'p95 ms':>8} {'query p50':>10} {'p50 vs SQLite':>14} {'p95 vs SQLite':>14}")
     everything: list[float] = []

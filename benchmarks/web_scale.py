@@ -25,7 +25,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -131,20 +130,10 @@ def main() -> None:
     lite = timed(str(db), plan, args.repeat)
     post: dict[str, list[float]] = {}
     if args.postgres:
-        from pg_server import PgServer
-        from web_support import copy_to_postgres
+        from web_support import postgres_copy
 
-        work = Path(tempfile.mkdtemp(prefix="newsgraph-web-scale-"))
-        work.chmod(0o755)  # the server runs as `nobody` when we are root (see tests/pg_server.py)
-        server = PgServer(work)
-        server.start()
-        try:
-            start = time.perf_counter()
-            url = copy_to_postgres(db, server.new_database())
-            print(f"copied into PostgreSQL in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        with postgres_copy(db) as url:
             post = timed(url, plan, args.repeat)
-        finally:
-            server.stop()
     print(f"corpus: {n} articles; read model in-process, fastest of {args.repeat} runs per page")
     print(f"{'page':<18} {'n':>3} {'SQLite p50':>11} {'p95':>8}" + (f" {'PostgreSQL p50':>15} {'p95':>8} "
                                                                      f"{'p50 vs SQLite':>14}" if post else ""))

@@ -99,8 +99,10 @@ def throwaway_server(prefix: str = "newsgraph-pg-") -> Iterator[PgServer]:
     server = PgServer(root)
     try:
         server.start()
-        yield server
-        server.stop()
+        try:
+            yield server
+        finally:  # stopped also when the body fails, before its folder goes
+            server.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -129,3 +130,16 @@ def copy_to_postgres(src: Path, url: str) -> str:
         # would otherwise be read (and their hint bits written) from the heap on every first query
         pg.execute("VACUUM ANALYZE")
     return url
+
+
+@contextmanager
+def postgres_copy(src: Path) -> Iterator[str]:
+    """``src`` copied into a throwaway PostgreSQL server (``copy_to_postgres``), for the benchmarks that serve a
+    corpus from both backends; yields the database's URL, stops and removes the server after."""
+    from pg_server import throwaway_server
+
+    with throwaway_server() as server:
+        start = time.perf_counter()
+        url = copy_to_postgres(src, server.new_database())
+        print(f"copied {src.name} into PostgreSQL in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        yield url
