@@ -110,10 +110,10 @@ def home(db: ReadDb, offset: int = 0, limit: int = 20) -> HomePage:
     total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
     latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                                            (limit, offset))]
-    rows = db.execute(
-        "SELECT id, label, first, last, size FROM stories WHERE size > 1 AND (last IS NULL OR "
-        f"substr(last, 1, 10) >= ?) ORDER BY {_BIGGEST} LIMIT 10",
-        (_days_before(db.execute("SELECT max(substr(last, 1, 10)) FROM stories").fetchone()[0], 30),))
+    last = db.execute("SELECT max(last) FROM stories").fetchone()[0]  # the index on `last` answers both
+    rows = db.execute(  # `last >= day` is `substr(last, 1, 10) >= day` for a 10-character day
+        f"SELECT id, label, first, last, size FROM stories WHERE size > 1 AND (last IS NULL OR last >= ?) "
+        f"ORDER BY {_BIGGEST} LIMIT 10", (_days_before(None if last is None else str(last)[:10], 30),))
     stories = [StoryCard(str(r[0]), str(r[1]), r[2], r[3], int(r[4])) for r in rows]
     return HomePage(latest, stories, total, Page(offset, limit, total))
 
