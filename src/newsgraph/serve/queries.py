@@ -314,13 +314,16 @@ class TopicPage:
 
 _MEMBERS_ENTITY = "SELECT article_id FROM mentions WHERE entity_key = ?"
 _MEMBERS_TAG = "SELECT article_id FROM tags WHERE tag = ?"
+# how many articles: an entity has one mention row per article (its key), so its rows are counted off the index
+_COUNT = {_MEMBERS_ENTITY: "SELECT count(*) FROM mentions WHERE entity_key = ?",
+          _MEMBERS_TAG: "SELECT count(DISTINCT article_id) FROM tags WHERE tag = ?"}
 
 
 def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: int, limit: int,
            window: int = WINDOW) -> tuple[list[Card], list[Count], list[Count], int]:
     """The page of newest articles among ``members`` (SQL taking ``value``), and the entities and speakers of its
     newest ``window`` articles (0: all)."""
-    total = int(db.execute(f"SELECT count(DISTINCT article_id) FROM ({members}) m", (value,)).fetchone()[0])
+    total = int(db.execute(_COUNT[members], (value,)).fetchone()[0])
     cards = [_card(r) for r in db.execute(
         f"SELECT {_CARD} FROM articles a WHERE a.id IN ({members}) ORDER BY {newest(db)} LIMIT ? OFFSET ?",
         (value, limit, offset))]

@@ -187,7 +187,7 @@ def _facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
     return out
 
 
-_CORPUS_FACETS: dict[tuple[str, int, int, int], dict[str, list[Count]]] = {}
+_CORPUS_FACETS: dict[tuple[str, int, int], dict[str, list[Count]]] = {}
 
 
 def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
@@ -195,8 +195,8 @@ def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
         where = str(db.conn.info.dsn)
     else:
         where = str(db.execute("PRAGMA database_list").fetchone()[2])
-    last, n = db.execute("SELECT coalesce(max(seq), 0), count(*) FROM articles").fetchone()
-    key = (where, int(last), int(n), size)
+    last = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]  # not count(*): it reads all
+    key = (where, int(last), size)
     if key not in _CORPUS_FACETS:
         if isinstance(db, PostgresReadDb):
             facets = _facets_postgres(db, size, None)
