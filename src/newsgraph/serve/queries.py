@@ -35,6 +35,13 @@ def newest(db: ReadDb) -> str:
     return _NEWEST[db.dialect]
 
 
+def article_count(db: ReadDb) -> int:
+    """How many articles the corpus holds: its last ``seq``. Both stores number articles 1, 2, 3... as they are
+    added (a rolled-back batch leaves no gap) and never delete one, and the last is read off the primary key,
+    where ``count(*)`` reads every row (25 ms at 100k articles on PostgreSQL)."""
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+
+
 def same_name(db: ReadDb, column: str) -> str:
     """``column = ?`` in any case (SQLite: the column's NOCASE collation; PostgreSQL: the lower() index)."""
     return f"{column} = ? COLLATE NOCASE" if db.dialect == "sqlite" else f"lower({column}) = lower(?)"
@@ -107,7 +114,7 @@ class HomePage:
 
 def home(db: ReadDb, offset: int = 0, limit: int = 20) -> HomePage:
     """The latest articles (newest first) and the biggest stories active near the newest story date."""
-    total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    total = article_count(db)
     latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                                            (limit, offset))]
     last = db.execute("SELECT max(last) FROM stories").fetchone()[0]  # the index on `last` answers both

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from newsgraph.serve.connection import PostgresReadDb, ReadDb, from_few_rows, outlet_of, outlet_sql
-from newsgraph.serve.queries import _CARD, WINDOW, Card, Count, Page, _card, newest, same_name
+from newsgraph.serve.queries import _CARD, WINDOW, Card, Count, Page, _card, article_count, newest, same_name
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -138,7 +138,7 @@ def search(db: ReadDb, filters: SearchFilters, offset: int = 0, limit: int = 20,
     are only ever added, so the last ``seq`` names the state)."""
     match = fts_query(db, filters.q)
     if not filters.active():
-        total = int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        total = article_count(db)
         rows = db.execute(f"SELECT {_CARD}, NULL FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                           (limit, offset)).fetchall()
         return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size),
