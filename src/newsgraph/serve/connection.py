@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from newsgraph.store.factory import store_location
 from newsgraph.store.sqlite import StoreError
 
 if TYPE_CHECKING:
@@ -191,15 +192,7 @@ class PostgresReader:
 
 
 def open_reader(store_url: str | Path) -> Reader:
-    """The reader of the corpus at ``store_url`` (a path, ``sqlite:///path.db`` or ``postgresql://...``); fails
-    now, with the fix, when it is missing or unreachable."""
-    text = str(store_url)
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return SQLiteReader(Path(text))
-    if scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
-        return SQLiteReader(Path(rest[1:]))
-    if scheme in ("postgres", "postgresql"):
-        return PostgresReader(text)
-    raise StoreError(f"cannot serve {text!r}: give a SQLite file (corpus.db, sqlite:///corpus.db) or a "
-                     "postgresql:// URL")
+    """The reader of the corpus at ``store_url`` (a path, ``sqlite:///path.db`` or ``postgresql://...``, as
+    ``open_store`` reads them); fails now, with the fix, when it is missing or unreachable."""
+    kind, where = store_location(store_url)
+    return SQLiteReader(Path(where)) if kind == "sqlite" else PostgresReader(where)
