@@ -78,7 +78,7 @@ def _pg_sql(sql: str) -> str:
 
 @contextmanager
 def from_few_rows(db: ReadDb) -> Iterator[None]:
-    """For statements that go from a few rows (a window of matches, a page's newest articles) to their details,
+    """For statements that go from a few rows (a window of search matches) to their details,
     which must be looked up by index, never by reading a whole table: PostgreSQL's planner, not knowing how few
     rows a subquery or an array gives, hashed every quote, speaker and entity in the corpus (120 ms of a 250 ms
     search at 100k articles), so it is told not to hash or merge here (one transaction). SQLite is told by its

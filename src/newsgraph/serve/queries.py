@@ -5,6 +5,7 @@ that differ between the two backends are chosen by the connection's ``dialect``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -35,10 +36,10 @@ def newest(db: ReadDb) -> str:
     return _NEWEST[db.dialect]
 
 
-def article_count(db: ReadDb) -> int:
-    """How many articles the corpus holds: its last ``seq``. Both stores number articles 1, 2, 3... as they are
-    added (a rolled-back batch leaves no gap) and never delete one, and the last is read off the primary key,
-    where ``count(*)`` reads every row (25 ms at 100k articles on PostgreSQL)."""
+def last_seq(db: ReadDb) -> int:
+    """The newest article's ``seq``, which is also how many articles the corpus holds: both stores number
+    articles 1, 2, 3... as they are added (a rolled-back batch leaves no gap) and never delete one. It is read
+    off the primary key, where ``count(*)`` reads every row (25 ms at 100k articles on PostgreSQL)."""
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
 
 
@@ -84,6 +85,18 @@ class Count:
     count: int
 
 
+def can_reach_top(counts: str) -> str:
+    """A condition on a row ``x`` of ``counts`` (a table of values ``k`` and counts ``c``) that holds when its
+    count could be among the top ``?`` counts: the values worth naming (joining to their names) for a top list."""
+    return f"x.c >= (SELECT coalesce(min(c), 0) FROM (SELECT c FROM {counts} ORDER BY c DESC LIMIT ?) top)"
+
+
+def top_counts(counts: Iterable[Count], size: int) -> list[Count]:
+    """The ``size`` largest counts, ties by label, then key (code point order, as SQLite's and PostgreSQL's "C"
+    collation sort)."""
+    return sorted(counts, key=lambda c: (-c.count, c.label, c.key))[:size]
+
+
 @dataclass(frozen=True, slots=True)
 class StoryCard:
     id: str
@@ -114,7 +127,7 @@ class HomePage:
 
 def home(db: ReadDb, offset: int = 0, limit: int = 20) -> HomePage:
     """The latest articles (newest first) and the biggest stories active near the newest story date."""
-    total = article_count(db)
+    total = last_seq(db)
     latest = [_card(r) for r in db.execute(f"SELECT {_CARD} FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                                            (limit, offset))]
     last = db.execute("SELECT max(last) FROM stories").fetchone()[0]  # the index on `last` answers both
@@ -339,7 +352,6 @@ def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: in
     args: list[object] = [value] + ([window] if window > 0 else [])
     join = ordered_join(db)
     other = ("", []) if exclude is None else (" WHERE m.entity_key != ?", [exclude])
-    top = "WHERE x.c >= (SELECT coalesce(min(c), 0) FROM (SELECT c FROM {} ORDER BY c DESC LIMIT 20) t)"
     # one statement: the newest members found once, each side counted by key, and only the values that can make
     # its top 20 named (naming all of them looked up every co-occurring entity)
     rows = db.execute(
@@ -348,12 +360,12 @@ def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: in
         f"{other[0]} GROUP BY m.entity_key), "
         f"xs AS (SELECT q.speaker_id AS k, count(*) AS c FROM w {join} quotes q ON q.article_id = w.article_id "
         "WHERE q.speaker_id IS NOT NULL GROUP BY q.speaker_id) "
-        f"SELECT 'entity', e.key, e.name, x.c FROM xe x {join} entities e ON e.key = x.k {top.format('xe')} "
-        f"UNION ALL SELECT 'speaker', s.name, s.name, x.c FROM xs x {join} speakers s ON s.id = x.k {top.format('xs')}",
-        [*args, *other[1]]).fetchall()
+        f"SELECT 'entity', e.key, e.name, x.c FROM xe x {join} entities e ON e.key = x.k WHERE {can_reach_top('xe')} "
+        f"UNION ALL SELECT 'speaker', s.name, s.name, x.c FROM xs x {join} speakers s ON s.id = x.k "
+        f"WHERE {can_reach_top('xs')}", [*args, *other[1], 20, 20]).fetchall()
     found = [(str(kind), Count(str(k), str(n), int(c))) for kind, k, n, c in rows]
-    entities = sorted((c for kind, c in found if kind == "entity"), key=lambda c: (-c.count, c.label, c.key))[:20]
-    speakers = sorted((c for kind, c in found if kind == "speaker"), key=lambda c: (-c.count, c.label))[:20]
+    entities = top_counts((c for kind, c in found if kind == "entity"), 20)
+    speakers = top_counts((c for kind, c in found if kind == "speaker"), 20)
     return cards, entities, speakers, total
 
 

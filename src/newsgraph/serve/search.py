@@ -15,7 +15,19 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from newsgraph.serve.connection import PostgresReadDb, ReadDb, from_few_rows, outlet_of, outlet_sql
-from newsgraph.serve.queries import _CARD, WINDOW, Card, Count, Page, _card, article_count, newest, same_name
+from newsgraph.serve.queries import (
+    _CARD,
+    WINDOW,
+    Card,
+    Count,
+    Page,
+    _card,
+    can_reach_top,
+    last_seq,
+    newest,
+    same_name,
+    top_counts,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -138,10 +150,10 @@ def search(db: ReadDb, filters: SearchFilters, offset: int = 0, limit: int = 20,
     are only ever added, so the last ``seq`` names the state)."""
     match = fts_query(db, filters.q)
     if not filters.active():
-        total = article_count(db)
+        total = last_seq(db)
         rows = db.execute(f"SELECT {_CARD}, NULL FROM articles a ORDER BY {newest(db)} LIMIT ? OFFSET ?",
                           (limit, offset)).fetchall()
-        return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size),
+        return SearchPage(filters, [Hit(_card(r), []) for r in rows], _corpus_facets(db, facet_size, total),
                           Page(offset, limit, total), None)
     if db.dialect == "postgres":
         return _search_postgres(db, filters, match, offset, limit, facet_size, window)
@@ -190,13 +202,13 @@ def _facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
 _CORPUS_FACETS: dict[tuple[str, int, int], dict[str, list[Count]]] = {}
 
 
-def _corpus_facets(db: ReadDb, size: int) -> dict[str, list[Count]]:
+def _corpus_facets(db: ReadDb, size: int, last: int) -> dict[str, list[Count]]:
+    """The facets of the whole corpus whose newest article is ``last`` (``last_seq``)."""
     if isinstance(db, PostgresReadDb):
         where = str(db.conn.info.dsn)
     else:
         where = str(db.execute("PRAGMA database_list").fetchone()[2])
-    last = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]  # not count(*): it reads all
-    key = (where, int(last), size)
+    key = (where, last, size)
     if key not in _CORPUS_FACETS:
         if isinstance(db, PostgresReadDb):
             facets = _facets_postgres(db, size, None)
@@ -252,7 +264,7 @@ def _search_postgres(db: ReadDb, filters: SearchFilters, match: str | None, offs
         return [tuple(r) for r in db.execute(sql, args, prepare=False)]
 
     with conn.transaction():
-        top = int(db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0])
+        top = last_seq(db)
         if match:  # for the text match only: the rest of the search is planned as usual
             conn.execute(SEARCH_SETTINGS)
         if window <= 0:
@@ -293,16 +305,15 @@ def _facets_postgres(db: PostgresReadDb, size: int, hits: list[tuple[str, str | 
         joined = ("h JOIN", f" ON {_PG_JOIN[name]} = h.id") if hits is not None else ("", "")
         ctes.append(f"x_{name} AS ({_PG_FACETS[name].format(*joined, outlet_sql(db, 'a.url'))})")
     parts = []
-    for name in names:  # a value can be in the top `size` only if its count reaches the size-th largest count
-        parts.append(f"SELECT CAST(? AS TEXT), n.* FROM ({_PG_NAMES[name]} WHERE x.c >= (SELECT coalesce(min(c), 0) "
-                     f"FROM (SELECT c FROM x_{name} ORDER BY c DESC LIMIT ?) top)) n")
+    for name in names:
+        parts.append(f"SELECT CAST(? AS TEXT), n.* FROM ({_PG_NAMES[name]} WHERE {can_reach_top('x_' + name)}) n")
         args += [name, size]
     out: dict[str, list[Count]] = {name: [] for name in FACETS}
     for name, k, label, c in db.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), args):
         out[name].append(Count(str(k), str(label), int(c)))
     for name in names:
-        out[name] = sorted(out[name], key=lambda x: (-x.count, x.label, x.key))[:size]
+        out[name] = top_counts(out[name], size)
     if hits is not None:
         outlets = Counter(o for _, url in hits if (o := outlet_of(url)) is not None)
-        out["outlet"] = [Count(o, o, c) for o, c in sorted(outlets.items(), key=lambda oc: (-oc[1], oc[0]))[:size]]
+        out["outlet"] = top_counts((Count(o, o, c) for o, c in outlets.items()), size)
     return out
