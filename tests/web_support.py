@@ -18,6 +18,7 @@ import uvicorn
 
 from newsgraph.ingest import ingest
 from newsgraph.store import open_store
+from newsgraph.store.copy import copy_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "web" / "hostile.jsonl"
@@ -99,36 +100,15 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-# Tables in an order that keeps PostgreSQL's foreign keys satisfied (the `migrations` table is each backend's own).
-TABLES = ("articles", "paragraphs", "speakers", "quotes", "entities", "mentions", "dates", "tags",
-          "near_dup_signatures", "near_dup_bands", "duplicate_groups", "duplicate_members", "features", "doc_freq",
-          "similar_links", "stories", "story_members", "state", "story_state")
-
-
 def copy_to_postgres(src: Path, url: str) -> str:
-    """The SQLite corpus ``src`` copied row for row into the empty PostgreSQL database at ``url`` (its schema
-    made by PostgresStore): the same corpus on both backends, so their readers must serve the same pages."""
-    import psycopg
-
-    from newsgraph.store.postgres import PostgresStore
-
-    PostgresStore(url).close()
-    lite = sqlite3.connect(src)
-    try:
-        with psycopg.connect(url) as pg:
-            for table in TABLES:  # identifiers from this list and the file's own schema, not from input
-                names = [r[1] for r in lite.execute(f"PRAGMA table_info({table})")]
-                cols = ", ".join(f'"{n}"' for n in names)
-                rows = lite.execute(f"SELECT {cols} FROM {table}").fetchall()
-                with pg.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:  # PostgreSQL text cannot hold NUL: the store writes U+FFFD (postgres.py)
-                        copy.write_row([v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in row])
-    finally:
-        lite.close()
-    with psycopg.connect(url, autocommit=True) as pg:  # VACUUM cannot run inside a transaction
-        # statistics and visibility now, as autovacuum leaves a database written over time; freshly copied rows
-        # would otherwise be read (and their hint bits written) from the heap on every first query
-        pg.execute("VACUUM ANALYZE")
+    """The SQLite corpus ``src`` copied row for row (``newsgraph copy``) into the empty PostgreSQL database at
+    ``url``: the same corpus on both backends, so their readers must serve the same pages."""
+    with open_store(src) as lite:
+        pg = open_store(url)
+        try:
+            copy_corpus(lite, pg)
+        finally:
+            pg.close()
     return url
 
 

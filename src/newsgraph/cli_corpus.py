@@ -1,5 +1,5 @@
-"""Corpus commands: ``ingest`` inputs into a database, then ``similar``, ``stories``, ``quotes``, ``search``
-and ``export``. Each command parses its arguments, calls the library, prints, and sets the exit code."""
+"""Corpus commands: ``ingest`` inputs into a database, then ``similar``, ``stories``, ``quotes``, ``search``,
+``export`` and ``copy``. Each command parses its arguments, calls the library, prints, and sets the exit code."""
 
 from __future__ import annotations
 
@@ -25,10 +25,13 @@ from newsgraph.ingest import ingest as ingest_sources
 from newsgraph.read import expand_paths
 from newsgraph.settings import SETTINGS
 from newsgraph.store import Store, open_store
+from newsgraph.store.copy import copy_corpus
+from newsgraph.store.factory import store_location
 from newsgraph.understand.pipeline import AnalyzeOptions
 
 err = Console(stderr=True, soft_wrap=True)  # one line per error, whatever the terminal width
-DB_HELP = "The corpus database: a SQLite file path or sqlite:///path (env NEWSGRAPH_DB)."
+DB_HELP = ("The corpus database: a SQLite file path, sqlite:///path or postgresql://user@host/db "
+           "(env NEWSGRAPH_DB).")
 DbOption = Annotated[str, typer.Option("--db", envvar="NEWSGRAPH_DB", help=DB_HELP)]
 DEFAULT_DB = "newsgraph.db"
 
@@ -241,4 +244,35 @@ def export(
         err.print(f"{n} articles written to {os.fspath(output)}", markup=False, highlight=False)
 
 
-COMMANDS = (ingest, similar, stories, quotes, search, export)
+def copy(
+    source: Annotated[str, typer.Argument(help="The corpus to copy: a SQLite file or postgresql:// URL.")],
+    destination: Annotated[str, typer.Argument(help="An empty store to copy it into (a new file is made).")],
+) -> None:
+    """Copy a whole corpus into an empty store, e.g. a SQLite file into PostgreSQL: every article with its
+    annotations, duplicate groups, similar links, stories and connect state, so ingest goes on in the copy.
+    One transaction: a failed copy leaves the destination empty; run it again."""
+    try:
+        kind, where = store_location(source)
+    except NewsgraphError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    if kind == "sqlite" and not Path(where).is_file():  # opening it would make an empty corpus
+        err.print(f"error: no corpus file {where!r}: give an existing SQLite file or a postgresql:// URL",
+                  markup=False, highlight=False)
+        raise typer.Exit(2)
+    src = _open(source)
+    dst = _open(destination)
+    try:
+        report = copy_corpus(src, dst, lambda table, n: err.print(f"{table}: {n} rows", markup=False,
+                                                                    highlight=False))
+    except NewsgraphError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    finally:
+        src.close()
+        dst.close()
+    err.print(f"copied {report.articles} articles ({sum(report.rows.values())} rows) from {report.source} to "
+              f"{report.destination}", markup=False, highlight=False)
+
+
+COMMANDS = (ingest, similar, stories, quotes, search, export, copy)

@@ -23,6 +23,12 @@ SEARCH_WINDOW = int(default("search_window"))
 # text candidates away from the article's date come from the articles ingested this close to it (bounded work)
 ENTITY_CANDIDATE_CAP = 500
 TEXT_CANDIDATE_WINDOW = 2000
+# Every table of a corpus, parents before the tables whose foreign keys name them (the order a copy loads them
+# in); `migrations` is each backend's own and the full-text index is derived (FTS5 table, tsvector column).
+CORPUS_TABLES = ("articles", "paragraphs", "speakers", "quotes", "entities", "mentions", "dates", "tags",
+                 "near_dup_signatures", "near_dup_bands", "duplicate_groups", "duplicate_members", "features",
+                 "doc_freq", "similar_links", "stories", "story_members", "state", "story_state")
+Rows = Iterator[tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +123,22 @@ class Store(Protocol):
     def stories(self) -> list[StoryRow]: ...
     def export_rows(self) -> Iterator[dict[str, Any]]: ...
 
+    # whole tables, for copying a corpus between stores (store/copy.py)
+    def read_tables(self, tables: Sequence[str]) -> Iterator[tuple[str, list[str], Rows]]: ...
+    def table_columns(self, table: str) -> list[str]: ...
+    def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int: ...
+    def after_load(self) -> None: ...
+
 
 class StoreError(NewsgraphError):
     """The corpus database cannot be opened, migrated or written as asked."""
+
+
+def corpus_table(table: str) -> str:
+    """``table`` if it is one of ``CORPUS_TABLES``, the only names the copy methods put into SQL."""
+    if table not in CORPUS_TABLES:
+        raise StoreError(f"{table!r} is not a corpus table (one of {', '.join(CORPUS_TABLES)})")
+    return table
 
 
 def story_values(s: StoryRow) -> tuple[str, str, str | None, str | None, int, str]:

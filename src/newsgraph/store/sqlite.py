@@ -24,11 +24,13 @@ from newsgraph.store.base import (
     ArticleRecord,
     ArticleSummary,
     QuoteRow,
+    Rows,
     SearchHit,
     StoreError,
     StoryRow,
     article_from_json,
     article_json,
+    corpus_table,
     date_window,
     story_values,
 )
@@ -379,6 +381,45 @@ class SQLiteStore:
             yield {"id": r[0], "url": r[1], "headline": r[2], "published": r[3], "source": r[4], "language": r[5],
                    "tags": json.loads(r[8]), "original_id": r[9], "story_id": r[10], "stages": json.loads(r[7]),
                    "body": r[6]}
+
+    # -- whole tables (store/copy.py) ---------------------------------------------------------------------------
+    def table_columns(self, table: str) -> list[str]:
+        """The columns of one of ``CORPUS_TABLES`` in this file's schema (a name checked, then quoted)."""
+        return [r[1] for r in self._db.execute(f'PRAGMA table_info("{corpus_table(table)}")')]
+
+    def read_tables(self, tables: Sequence[str]) -> Iterator[tuple[str, list[str], Rows]]:
+        """Each of ``tables`` with its columns and rows, all read in one snapshot (one read transaction: an
+        ingest writing meanwhile is not seen half-way); consume each table's rows before the next."""
+        if self._in_tx:
+            raise StoreError("read_tables cannot run inside a write transaction")
+        self._db.execute("BEGIN")
+        try:
+            for table in tables:
+                columns = self.table_columns(table)
+                names = ", ".join(f'"{c}"' for c in columns)  # from the schema, not from input
+                yield table, columns, iter(self._db.execute(f'SELECT {names} FROM "{table}"'))
+        finally:
+            self._db.execute("COMMIT")
+
+    def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert ``rows`` into ``table`` (inside a transaction); the articles also go into the full-text index.
+        Meant for an empty store (``copy_corpus`` checks): rows are inserted as they are. Returns the count."""
+        self._need_tx()
+        known = set(self.table_columns(table))
+        if not columns or not set(columns) <= known:
+            raise StoreError(f"{table}: columns {sorted(set(columns) - known)} are not in this store's schema")
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        before, last = self._db.total_changes, self.max_seq()
+        self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        count = self._db.total_changes - before
+        if table == "articles":  # the FTS5 index has external content: rows are indexed as insert_article does
+            self._db.execute("INSERT INTO articles_fts (rowid, headline, body) "
+                             "SELECT seq, coalesce(headline, ''), body FROM articles WHERE seq > ?", (last,))
+        return count
+
+    def after_load(self) -> None:
+        """Nothing to do after a bulk load: SQLite plans without gathered statistics here, as after ingest."""
 
 
 def fts_any(terms: Sequence[str]) -> str:
