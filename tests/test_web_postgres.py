@@ -148,6 +148,16 @@ def test_many_concurrent_requests_all_answer(db: Path, pg: str) -> None:
     assert codes == [200] * len(urls)
 
 
+def test_the_connection_pool_closes_when_the_server_shuts_down(pg: str) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(pg)
+    with TestClient(app) as client:  # runs the app's lifespan, as uvicorn does
+        assert client.get("/api/search?q=Putin").status_code == 200
+        assert not app.state.reader.pool.closed
+    assert app.state.reader.pool.closed
+
+
 def test_postgres_outlet_expression_agrees_with_python(pg_url: str) -> None:
     urls = ["https://www.Example.com/a/b?c=d", "http://news.example.org", "HTTPS://user:pw@Host.example:8443/x",
             "https://example.com?x=1", "https://example.com#top", "ftp://files.example.com/x", "mailto:a@b.c",

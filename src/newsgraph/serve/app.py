@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -62,6 +63,13 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The reader's connections (PostgreSQL's pool) are closed when the server shuts down."""
+    yield
+    app.state.reader.close()
+
+
 def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """The app serving the corpus at ``store_url`` (a SQLite path, ``sqlite:///path.db`` or ``postgresql://...``);
     fails now, with the fix, when the corpus is missing or unreachable."""
@@ -69,7 +77,8 @@ def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> 
 
     reader = open_reader(store_url)
     app = FastAPI(title="newsgraph", summary="News corpus reader: articles, quotes, speakers, entities, stories.",
-                  version="1", docs_url=None, redoc_url=None)  # /docs is served offline by docs.py
+                  version="1", docs_url=None, redoc_url=None,  # /docs is served offline by docs.py
+                  lifespan=_lifespan)
     app.state.reader = reader
     app.state.store_url = str(store_url)  # what the writer opens (with its password, unlike reader.store_url)
     app.state.settings = settings or ServeSettings()
