@@ -26,6 +26,7 @@ from newsgraph.connect.tags import (
     rank_tags,
     stored_entities,
     tag_candidates,
+    url_sections,
     url_words,
     word_stats,
 )
@@ -246,6 +247,23 @@ def test_the_url_words_count_as_a_second_headline() -> None:
     assert cands["Harbour Trust"].lead and not cands["Sea Cadets"].lead
     assert cands["Harbour Trust"].score > cands["Sea Cadets"].score  # the URL lifts it as a headline would
     assert cands["lighthouse"].in_url and cands["lighthouse"].source == "phrase"
+
+
+def test_the_url_sections_are_candidates() -> None:
+    assert url_sections("https://example.org/latest-news/harbour-trust-buys-lighthouse") == ["Latest News"]
+    assert url_sections("https://example.org/music/artists/brit-awards-live/") == ["Artists", "Music"]
+    assert url_sections("https://example.org/news/uk/us-politics/science-and-health/x.html") == [
+        "Science and Health", "US Politics", "UK"]  # "news" is every site's folder; deepest first
+    for url in ("https://example.org/article/2031/may/04/x", "https://example.org/en-gb/story/b2931517/x",
+                "https://example.org/a/b/c/d/x", "https://example.org/x", "https://example.org/", None):
+        assert url_sections(url) == [], url  # no section: ids, dates, months, language codes, single letters
+    url = "https://example.org/politics/harbour-desk/harbour-trust-buys-lighthouse"
+    text = "The Harbour Trust bought the old lighthouse on Friday, the minister said, after a vote in parliament."
+    ents = [Entity("org:harbour-trust", "Harbour Trust", "ORG", mentions=[(4, 17)])]
+    cands = {c.name: c for c in tag_candidates(Article("x", text, url=url, entities=ents), nlp=object())}
+    assert cands["Harbour Desk"].source == "section" and cands["Harbour Desk"].in_url
+    assert "Politics" in cands and cands["Politics"].source != "section"  # a topic of that name is the candidate
+    assert HandScorer(section=0.4).score(cands["Harbour Desk"]) == pytest.approx(0.4)
 
 
 def test_scorers_rank_cut_and_round_trip() -> None:

@@ -40,7 +40,7 @@ from newsgraph.connect.stories import StoryClusterer, checkpoint_rows, eviction_
 from newsgraph.model import Article
 from newsgraph.store.base import ArticleRecord, ArticleSummary, Store, StoryRow
 
-CONNECT_STAGE = "connect.v1"
+CONNECT_STAGE = "connect.v2"  # what made the stored features and tags (v2: the URL sections are tag candidates)
 _CLUSTER_HEAD = "stories.clusterer.head"  # the clusterer's global fields; its stories are story_state rows
 _CLUSTER_BLOB = "stories.clusterer"  # the whole clusterer as one JSON, as written before the story_state table
 _CLUSTER_SEQ = "stories.checkpoint_seq"

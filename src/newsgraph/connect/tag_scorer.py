@@ -1,6 +1,7 @@
 """How the tag candidates are ranked and where the list stops.
 
-Each candidate (an entity, a topic, a region or a key phrase, see ``tags.tag_candidates``) carries a few
+Each candidate (an entity, a topic, a region, a key phrase or a section of the site, see
+``tags.tag_candidates``) carries a few
 numbers: its source, its share of its source's best score, how often and how early the text names it, whether
 the opening names it, whether the tag is written as such in the text, how rare its words are, how many words
 it has. Two scorers read them:
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-SOURCES = ("person", "org", "place", "entity", "topic", "region", "phrase")
+SOURCES = ("person", "org", "place", "entity", "topic", "region", "phrase", "section")
 FEATURES = (*(f"src_{s}" for s in SOURCES), "share", "log_count", "top_of_source", "lead", "in_url", "first", "literal",
             "rarity", "words", "lone_name", "acronym")
 
@@ -70,8 +71,11 @@ class HandScorer:
     min_tags: int = 5  # editors list six tags (median); fewer than five loses more recall than it wins precision
     min_relative: float = 0.3
     url: float = 1.0  # a topic, region or key phrase the URL's words name is lifted this much (entities: 1.5)
+    section: float = 0.3  # a section of the site the URL files the article under ("/latest-news/")
 
     def score(self, c: TagCandidate) -> float:
+        if c.source == "section":
+            return self.section * c.score
         lift = self.url if c.in_url else 1.0
         if c.source == "topic":
             return self.topic * c.score * lift
@@ -162,7 +166,8 @@ def scorer_to_dict(scorer: Scorer) -> dict[str, Any]:
     """The settings ``scorer_from_dict`` reads back."""
     if isinstance(scorer, HandScorer):
         return {"type": "hand", "topic": scorer.topic, "region": scorer.region, "phrase": scorer.phrase,
-                "min_tags": scorer.min_tags, "min_relative": scorer.min_relative, "url": scorer.url}
+                "min_tags": scorer.min_tags, "min_relative": scorer.min_relative, "url": scorer.url,
+                "section": scorer.section}
     if isinstance(scorer, LinearScorer):
         return {"type": "linear", **scorer.to_dict()}
     raise TypeError(f"no settings form for a {type(scorer).__name__}: expected a HandScorer or a LinearScorer")

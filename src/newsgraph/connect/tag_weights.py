@@ -8,7 +8,8 @@ SCORER: dict[str, Any] = {
     "topic": 0.5,
     "region": 0.1,
     "phrase": 0.15,
-    "min_tags": 4,
+    "min_tags": 6,
     "min_relative": 0.2,
-    "url": 4.0
+    "url": 4.0,
+    "section": 0.5
 }

@@ -1,7 +1,7 @@
 """The "Tags:" line: the people, organisations and places an article is about, the topics it falls under, and
 its key terms, ranked, as an editor would list them.
 
-Three sources, merged into one ranking:
+Four sources, merged into one ranking:
 
 - **entities**: ``article.entities`` when the entities stage has run; otherwise spaCy's named entities through
   ``spacy_entities`` (the adapter to drop once every stored article has entities). Scored by type and
@@ -14,6 +14,9 @@ Three sources, merged into one ranking:
 - **topics**: a small, general news taxonomy (section names such as "Politics", "Health", "Football"), each
   with cue words; a topic is tagged when its cues are dense enough in the text (lifted when the URL names it,
   as "/politics/" does).
+- **sections**: the folders of the URL's path, which name where the site files the article ("/latest-news/",
+  "/music/artists/"); editors' tag lines often repeat them. Weighted low, and an entity or topic of the same
+  name is that candidate instead.
 - **key phrases**: runs of one to three lower-case words ending in a noun ("feather duvet lung", "dentists"),
   ranked by how often the text uses them and how rare their words are in a reference news corpus
   (``tag_wordfreq.json.gz``, rebuilt by ``benchmarks/build_tag_wordfreq.py``). Text in another language gets
@@ -178,6 +181,35 @@ def url_words(url: str | None) -> str:
     return " ".join(w for w in words if w and not _URL_ID.match(w))
 
 
+# folders that are no section: the words sites use for any article's folder, language codes, month names
+_NOT_SECTION = re.compile(r"^(?:index|html?|php|amp|articles?|story|stories|news|www|content|posts?|sites?|blogs?|"
+                          r"pages?|[a-z]|[a-z]{2}-[a-z]{2}|jan|feb|mar|apr|may|june?|july?|aug|sept?|oct|nov|dec|"
+                          r"january|february|march|april|august|september|october|november|december)$")
+_LOWER_WORDS = ("and", "of", "the", "in", "for", "to", "on", "at")
+
+
+def url_sections(url: str | None) -> list[str]:
+    """The sections a URL files its article under, deepest first: the folders of its path, not its last part
+    (the slug), not ids, dates, language codes or words every site uses for its folders ("article", "news");
+    at most three words each, shown capitalised ("/music/artists/x" -> ["Artists", "Music"])."""
+    if not url:
+        return []
+    path = re.sub(r"^[a-z]+://[^/]+", "", url.casefold()).split("?")[0].split("#")[0]
+    out = []
+    for folder in path.strip("/").split("/")[:-1]:
+        words = [w for w in re.split(r"[\-_.+]+", folder) if w]
+        if not words or len(words) > 3 or not all(w.isalpha() for w in words) or _NOT_SECTION.match(folder):
+            continue
+        out.append(" ".join(_section_word(w, i) for i, w in enumerate(words)))
+    return out[::-1]
+
+
+def _section_word(word: str, at: int) -> str:
+    if word in _LOWER_WORDS:
+        return word if at else word.capitalize()
+    return word.upper() if len(word) == 2 else word.capitalize()  # "uk" -> "UK", as sites abbreviate places
+
+
 def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_"  # what the regex ``\w`` matches in a str pattern
 
@@ -319,8 +351,9 @@ def _scaled(items: list[TagCandidate]) -> list[TagCandidate]:
 
 def tag_candidates(article: Article, nlp: Any = None) -> list[TagCandidate]:
     """Every possible tag of an English article, one per name (case-insensitive; an entity before a topic, a
-    region or a key phrase of the same name): entities, the ``MAX_TOPICS`` densest topics, the regions of the
-    places, key phrases; each scored as a share of its source's best, with what the scorer weighs."""
+    region, a key phrase or a section of the same name): entities, the ``MAX_TOPICS`` densest topics, the
+    regions of the places, key phrases, the URL's sections; each scored as a share of its source's best, with
+    what the scorer weighs."""
     text, headline = article.text, article.headline or ""
     ents, regions = entity_tags(article, nlp)
     topics = [TagCandidate(t, "topic", min(1.0, d / TOPIC_FULL_DENSITY), count=100 * d)
@@ -328,8 +361,9 @@ def tag_candidates(article: Article, nlp: Any = None) -> list[TagCandidate]:
     phrases = [TagCandidate(p, "phrase", s, forms={p}) for p, s in phrase_tags(text, headline)]
     if not (ents or topics or phrases):  # a short text naming nobody and repeating nothing: its rarest phrases
         phrases = [TagCandidate(p, "phrase", s, forms={p}) for p, s in phrase_tags(text, headline, min_count=1)]
+    sections = [TagCandidate(s, "section", 1.0, in_url=True, rank=i) for i, s in enumerate(url_sections(article.url))]
     best: dict[str, TagCandidate] = {}
-    for c in [*_scaled(ents), *_scaled(topics), *_scaled(regions), *_scaled(phrases)]:
+    for c in [*_scaled(ents), *_scaled(topics), *_scaled(regions), *_scaled(phrases), *sections]:
         best.setdefault(c.name.casefold(), c)
     slug, folded, folded_headline = url_words(article.url), text.casefold(), headline.casefold()
     return [_placed(c, len(text), folded, folded_headline, slug) for c in best.values()]

@@ -183,7 +183,7 @@ MIN_TAGS = (3, 4, 5, 6, 7)
 L2 = 0.1
 MARGINS = tuple(i / 4 for i in range(13))
 HAND_GRID = {"topic": (0.5, 0.7, 0.9), "region": (0.1,), "phrase": (0.1, 0.15, 0.25), "min_tags": (4, 5, 6),
-             "min_relative": (0.2, 0.3, 0.4), "url": (1.0, 2.0, 4.0)}
+             "min_relative": (0.2, 0.3, 0.4), "url": (1.0, 2.0, 4.0), "section": (0.3, 0.5, 0.8)}
 
 
 def _predict(cands: Sequence[Candidates], fixed: Sequence[list[str]], scorer: Scorer) -> list[list[str]]:
