@@ -140,11 +140,15 @@ def test_stored_entity_names_are_cleaned_and_state_abbreviations_named() -> None
     assert "Illinois" in tags and "NHS" in tags and "Ill." not in tags
 
 
-def test_journalists_in_credit_lines_are_not_tags() -> None:
-    text = SEED_LIKE + "\n(Reporting by Jane Roe in Moscow; Editing by Max Poe)"
+@pytest.mark.parametrize("credit", ["(Reporting by Jane Roe in Moscow; Editing by Max Poe)",
+                                    "[Reporting by Jane Roe in Moscow; Editing by Max Poe]",
+                                    "Additional reporting by Jane Roe in Moscow; editing by Max Poe"])
+def test_journalists_in_credit_lines_are_not_tags(credit: str) -> None:
+    text = SEED_LIKE + "\n" + credit
+    roe, poe = text.rindex("Jane Roe"), text.rindex("Max Poe")
     ents = [Entity("person:vladimir-putin", "Vladimir Putin", "PERSON", mentions=[(60, 74)] * 5),
-            Entity("person:jane-roe", "Jane Roe", "PERSON", mentions=[(len(SEED_LIKE) + 14, len(SEED_LIKE) + 22)]),
-            Entity("person:max-poe", "Max Poe", "PERSON", mentions=[(len(text) - 8, len(text) - 1)])]
+            Entity("person:jane-roe", "Jane Roe", "PERSON", mentions=[(roe, roe + 8)]),
+            Entity("person:max-poe", "Max Poe", "PERSON", mentions=[(poe, poe + 7)])]
     tags = rank_tags(Article("seed", text, entities=ents), k=10, nlp=object())
     assert "Vladimir Putin" in tags and not {"Jane Roe", "Max Poe"} & set(tags)
 

@@ -275,7 +275,8 @@ def entity_tags(article: Article, nlp: Any) -> tuple[list[TagCandidate], list[Ta
 
 # Bylines and credit lines name the journalists, not what the story is about.
 _CREDITS = re.compile(
-    r"\([^()]*\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Cc]ompiled|[Pp]roduced) by\b[^()]*\)"
+    r"[(\[][^()\[\]]*\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Cc]ompiled|[Pp]roduced) by\b[^()\[\]]*[)\]]"
+    r"|^\s*(?:Additional )?[Rr]eporting by [^\n]*$"
     r"|^[^\n]*\b(?:contributed (?:to )?(?:this|the) (?:report|story)|[Ff]ollow [^\n]{1,60} on (?:Twitter|X)\b)[^\n]*$"
     r"|^\s*(?:[Bb]y|BY) [A-Z][^\n]{0,80}$"
     r"|^[^\n]{0,80}?(?P<agency>\((?:[A-Z][\w.]*\s?){1,3}\))(?=\s*[-—–])", re.MULTILINE)  # "PARIS (AP) —"
