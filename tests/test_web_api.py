@@ -272,15 +272,17 @@ def test_posts_share_one_pipeline_and_name_their_source(db: Path, tmp_path: Path
     first = {"text": "Harbour bridge reopens\n\n" + body, "url": "https://city.example/bridge"}
     second = {"text": "Ferry timetable changes\n\n" + body.replace("bridge", "ferry")}
     app = create_app(copy_db(db, tmp_path / "w.db"), ServeSettings(api_token=TOKEN))
-    assert app.state.pipeline is None
+    writer = app.state.writer
+    assert writer.pipeline is None
     auth = {"Authorization": "Bearer " + TOKEN}
     r1 = fetch(app, ("POST", "/api/articles", {"json": first, "headers": auth}))[0]
-    pipeline = app.state.pipeline
+    pipeline = writer.pipeline
     assert r1.status_code == 201, r1.text
     assert pipeline is not None and pipeline._nlp is not None
     r2 = fetch(app, ("POST", "/api/articles", {"json": second, "headers": auth}))[0]
     assert r2.status_code == 201, r2.text
-    assert app.state.pipeline is pipeline and pipeline._nlp is not None
+    assert writer.pipeline is pipeline and pipeline._nlp is not None
+    assert writer.loads == 1  # the store's connect state was read once, not once per post
     con = sqlite3.connect(tmp_path / "w.db")
     try:
         sources = [con.execute("SELECT source FROM articles WHERE id = ?", (r.json()["ids"][0],)).fetchone()[0]
@@ -291,6 +293,46 @@ def test_posts_share_one_pipeline_and_name_their_source(db: Path, tmp_path: Path
     assert sources[1].startswith("api:") and len(sources[1]) == 20 and "/" not in sources[1]
     quotes = get(app, f"/api/articles/{r1.json()['ids'][0]}").json()["quotes"]
     assert any(q["speaker"] == "Maria Lopez" for q in quotes), quotes  # the full pipeline ran
+
+
+def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp_path: Path) -> None:
+    """Posted pages end with the stories, links and tags of one ingest run over the same pages, while the writer
+    reads the store's connect state only on the first post and after another process wrote to the store."""
+    from corpus_gen import canonical_dump, synthetic
+    from newsgraph.ingest import ingest
+    from newsgraph.store import open_store
+    from test_ingest import write_jsonl
+
+    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
+    pages = synthetic(24, seed=9)
+    posted, reference = tmp_path / "posted.db", tmp_path / "reference.db"
+    for db in (posted, reference):
+        with open_store(db) as store:
+            ingest([str(write_jsonl(tmp_path / "first.jsonl", pages[:8]))], store, fast)
+    app = create_app(posted, ServeSettings(api_token=TOKEN, ingest=fast))
+    auth = {"Authorization": "Bearer " + TOKEN}
+
+    def post(records: list[dict[str, str]]) -> None:
+        for r in fetch(app, *(("POST", "/api/articles", {"json": rec, "headers": auth}) for rec in records)):
+            assert r.status_code == 201 and len(r.json()["ids"]) == 1, r.text
+
+    try:
+        post(pages[8:14])
+        assert app.state.writer.loads == 1
+        with open_store(posted) as store:  # another writer, as `newsgraph ingest` in another process
+            ingest([str(write_jsonl(tmp_path / "middle.jsonl", pages[14:18]))], store, fast)
+        post(pages[18:24])
+        assert app.state.writer.loads == 2
+    finally:
+        app.state.writer.close()
+    with open_store(reference) as store:  # the same pages in the same order, file by file
+        for n, part in enumerate((pages[8:14], pages[14:18], pages[18:24])):
+            ingest([str(write_jsonl(tmp_path / f"ref{n}.jsonl", part))], store, fast)
+    got, want = canonical_dump(posted), canonical_dump(reference)
+    for table in want:
+        if table != "articles":  # posted pages are stored under their URL as source, files under their path
+            assert got[table] == want[table], f"table {table} differs from one ingest of the same pages"
+    assert [r[1] for r in got["articles"]] == [r[1] for r in want["articles"]]  # same ids, same order
 
 
 def test_settings_refuse_a_short_token() -> None:

@@ -195,6 +195,7 @@ def test_token_guarded_write_lands_in_postgres(pg_server: Any, db: Path) -> None
         assert shown.status_code == 200 and shown.json()["article"]["url"] == page["url"]
         assert any(q["mention"] == "Kari Nordmann" for q in shown.json()["quotes"]), shown.json()["quotes"]
     finally:
+        app.state.writer.close()
         app.state.reader.close()
 
 

@@ -140,11 +140,13 @@ def iter_inputs(sources: Iterable[str], *, max_bytes: int) -> Iterator[ReadResul
 
 class _Run:
     def __init__(self, store: Store, options: IngestOptions, progress: Progress | None,
-                 pipeline: Pipeline | None = None) -> None:
+                 pipeline: Pipeline | None = None, corpus: Corpus | None = None) -> None:
+        if corpus is not None and corpus.store is not store:
+            raise ValueError("the Corpus given to ingest must be the one over the store it writes to")
         self.store, self.options = store, options
         self.progress = progress or (lambda outcome, source: None)
         self.pipeline = pipeline or Pipeline(options.analyze)
-        self.corpus = Corpus(store, options.connect)
+        self.corpus = corpus or Corpus(store, options.connect)
         self.report = IngestReport()
 
     def _note(self, outcome: Outcome, source: str, reason: str | None = None) -> None:
@@ -187,11 +189,13 @@ def ingest(sources: Iterable[str], store: Store, options: IngestOptions | None =
 
 
 def ingest_results(items: Iterable[ReadResult | Skipped], store: Store, options: IngestOptions | None = None,
-                   progress: Progress | None = None, pipeline: Pipeline | None = None) -> IngestReport:
-    """Ingest inputs already read (e.g. a page posted to the web API), as ``ingest`` does files."""
+                   progress: Progress | None = None, pipeline: Pipeline | None = None,
+                   corpus: Corpus | None = None) -> IngestReport:
+    """Ingest inputs already read (e.g. a page posted to the web API), as ``ingest`` does files. ``corpus``: the
+    store's connect state already loaded, to reuse (a writer that ingests again and again: the web server)."""
     options = options or IngestOptions()
     start = time.perf_counter()
-    run = _Run(store, options, progress, pipeline)
+    run = _Run(store, options, progress, pipeline, corpus)
     pending: list[ReadResult | Skipped] = []
     for item in items:
         pending.append(item)

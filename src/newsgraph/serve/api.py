@@ -11,19 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from newsgraph.model import RawDocument
 from newsgraph.read.decode import detect_kind
-from newsgraph.read.sources import ReadResult
 from newsgraph.serve import queries
 from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found, invalid
 from newsgraph.serve.connection import Reader
 from newsgraph.serve.search import SearchPage, search
 from newsgraph.settings import default
-from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 if TYPE_CHECKING:
-    from newsgraph.ingest import IngestOptions
+    pass
 
 router = APIRouter(prefix="/api", tags=["corpus"])
 
@@ -148,32 +147,20 @@ def require_token(request: Request,
 
 @router.post("/articles", status_code=201, dependencies=[Depends(require_token)], responses=WRITE_ERRORS,
              summary="Ingest one page (needs the bearer token)")
-def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
+async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
+    """The page goes through newsgraph's ingest on the server's one writer (``serve/writer.py``), which keeps
+    the pipeline, the store and its connect state across posts; a page that fails is a 422 naming the reason."""
     state = request.app.state
-    with state.write_lock:  # one writer; the pipeline is built on the first post and kept for the next ones
-        if state.pipeline is None:
-            options = state.settings.ingest
-            state.pipeline = Pipeline(options.analyze if options else AnalyzeOptions())
-        return IngestOut.model_validate(ingest_document(state.store_url, state.reader, page.document(),
-                                                        state.settings.ingest, state.pipeline))
-
-
-def ingest_document(store_url: str, reader: Reader, doc: RawDocument, options: IngestOptions | None = None,
-                    pipeline: Pipeline | None = None) -> dict[str, Any]:
-    """Ingest one page into the corpus at ``store_url`` through newsgraph's ingest; returns the report and the
-    ids of the articles it stored (read back through ``reader``). A page that fails is a 422 naming the reason."""
-    from newsgraph.ingest import ingest_results  # loads the language tools: only when a page is posted
-    from newsgraph.store import open_store
-
-    store = open_store(store_url)
-    try:
-        before = store.max_seq()
-        report = ingest_results([ReadResult(doc.source, document=doc)], store, options, pipeline=pipeline)
-    finally:
-        store.close()
+    doc = page.document()
+    report, before = await state.writer.ingest(doc)
     if report.failed:
         raise invalid("body", "html" if doc.kind == "html" else "text",
                       f"the page was not ingested: {report.failed[0][1]}")
+    ids = await run_in_threadpool(_ids_after, state.reader, before)
+    return IngestOut.model_validate({"ids": ids, "report": report.to_dict()})
+
+
+def _ids_after(reader: Reader, seq: int) -> list[str]:
+    """The ids of the articles stored after ``seq``, in order (what a post added), read as the pages read."""
     with reader.connect() as db:
-        ids = [str(r[0]) for r in db.execute("SELECT id FROM articles WHERE seq > ? ORDER BY seq", (before,))]
-    return {"ids": ids, "report": report.to_dict()}
+        return [str(r[0]) for r in db.execute("SELECT id FROM articles WHERE seq > ? ORDER BY seq", (seq,))]

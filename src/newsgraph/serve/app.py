@@ -5,7 +5,6 @@ PostgreSQL database. Pages read through ``queries.py`` on a read-only connection
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from newsgraph.serve.connection import ReadDb, open_reader
 from newsgraph.serve.docs import DOCS_URL, install_docs
 from newsgraph.serve.search import FACETS, SearchFilters, SearchPage, search
 from newsgraph.serve.security import SecurityHeaders
+from newsgraph.serve.writer import Writer
 
 if TYPE_CHECKING:
     from newsgraph.ingest import IngestOptions
@@ -65,8 +65,10 @@ def _templates() -> Jinja2Templates:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The reader's connections (PostgreSQL's pool) are closed when the server shuts down."""
+    """The reader's connections (PostgreSQL's pool) and the writer's store are closed when the server shuts
+    down."""
     yield
+    app.state.writer.close()
     app.state.reader.close()
 
 
@@ -80,10 +82,9 @@ def create_app(store_url: str | Path, settings: ServeSettings | None = None) -> 
                   version="1", docs_url=None, redoc_url=None,  # /docs is served offline by docs.py
                   lifespan=_lifespan)
     app.state.reader = reader
-    app.state.store_url = str(store_url)  # what the writer opens (with its password, unlike reader.store_url)
     app.state.settings = settings or ServeSettings()
-    app.state.write_lock = threading.Lock()
-    app.state.pipeline = None  # built on the first POST /api/articles
+    # POST /api/articles: it opens the store (with its password, unlike reader.store_url) on the first post
+    app.state.writer = Writer(str(store_url), app.state.settings.ingest)
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs_csp = install_docs(app)
