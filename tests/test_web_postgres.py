@@ -90,7 +90,8 @@ def test_every_page_is_the_same_on_both_backends(db: Path, apps: Any) -> None:
 def test_entity_and_tag_pages_list_the_same_newest_articles_either_way(db: Path, apps: Any, way: str,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A topic page's newest articles come from walking the articles newest first or from sorting the members
-    (``queries.newest_members`` picks the cheaper); every way gives the default's pages, on both backends."""
+    (``queries.newest_members`` picks the cheaper on SQLite); every way gives the pages PostgreSQL gives (its
+    planner picks for itself)."""
     entities = column(db, "SELECT entity_key FROM mentions GROUP BY entity_key HAVING count(*) > 1")
     tags = column(db, "SELECT tag FROM tags GROUP BY tag HAVING count(*) > 1")
     assert len(entities) > 5 and len(tags) > 5
@@ -98,14 +99,13 @@ def test_entity_and_tag_pages_list_the_same_newest_articles_either_way(db: Path,
     urls = [f"/api/entities/{q(e)}{page}" for e in entities for page in ("", "?limit=1", "?limit=2&offset=1")]
     urls += [f"/api/tags/{q(t)}{page}" for t in tags for page in ("", "?limit=1", "?limit=2&offset=1")]
     lite, post = apps
-    expected = [r.json() for r in fetch(lite, urls)]
+    expected = [r.json() for r in fetch(post, urls)]
     monkeypatch.setattr(queries, "WALK_COST", float("inf") if way == "sort" else 0.0)
     if way == "walk cut short":  # the walk stops before the page is full: the members are sorted instead
         monkeypatch.setattr(queries, "WALK_SCAN", 0.0)
         monkeypatch.setattr(queries, "WALK_MIN_SCAN", 1)
-    for app in (lite, post):
-        got = [r.json() for r in fetch(app, urls)]
-        assert got == expected, [u for u, a, b in zip(urls, got, expected, strict=True) if a != b][:5]
+    got = [r.json() for r in fetch(lite, urls)]
+    assert got == expected, [u for u, a, b in zip(urls, got, expected, strict=True) if a != b][:5]
 
 
 def _ids(page: dict[str, Any]) -> list[str]:
