@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from newsgraph.serve.connection import ReadDb, outlet_of, outlet_sql
+from newsgraph.serve.connection import ReadDb, from_few_rows, outlet_of, outlet_sql
 from newsgraph.serve.highlight import Segment, quote_spans, segments
 from newsgraph.settings import default
 from newsgraph.store.sqlite import article_from_json
@@ -383,22 +383,26 @@ def _topic(db: ReadDb, members: str, value: str, exclude: str | None, offset: in
     newest ``window`` articles (0: all)."""
     total = int(db.execute(_COUNT[members], (value,)).fetchone()[0])
     cards = newest_members(db, members, value, total, offset, limit)
-    recent = (f"SELECT a.id AS article_id FROM articles a WHERE a.id IN ({members}) ORDER BY a.seq DESC"
-              + (" LIMIT ?" if window > 0 else ""))
-    args: list[object] = [value] + ([window] if window > 0 else [])
     join = ordered_join(db)
+    # the members first, then their newest: PostgreSQL otherwise walked every article newest first asking each
+    # whether it is a member (290 ms for a tag in 9 % of 100k articles, against 20-30 ms this way)
+    recent = (f"SELECT a.id AS article_id FROM (SELECT DISTINCT article_id FROM ({members}) m0) m {join} articles a "
+              "ON a.id = m.article_id ORDER BY a.seq DESC" + (" LIMIT ?" if window > 0 else ""))
+    args: list[object] = [value] + ([window] if window > 0 else [])
     other = ("", []) if exclude is None else (" WHERE m.entity_key != ?", [exclude])
     # one statement: the newest members found once, each side counted by key, and only the values that can make
-    # its top 20 named (naming all of them looked up every co-occurring entity)
-    rows = db.execute(
-        f"WITH w AS MATERIALIZED ({recent}), "
-        f"xe AS (SELECT m.entity_key AS k, count(*) AS c FROM w {join} mentions m ON m.article_id = w.article_id"
-        f"{other[0]} GROUP BY m.entity_key), "
-        f"xs AS (SELECT q.speaker_id AS k, count(*) AS c FROM w {join} quotes q ON q.article_id = w.article_id "
-        "WHERE q.speaker_id IS NOT NULL GROUP BY q.speaker_id) "
-        f"SELECT 'entity', e.key, e.name, x.c FROM xe x {join} entities e ON e.key = x.k WHERE {can_reach_top('xe')} "
-        f"UNION ALL SELECT 'speaker', s.name, s.name, x.c FROM xs x {join} speakers s ON s.id = x.k "
-        f"WHERE {can_reach_top('xs')}", [*args, *other[1], 20, 20]).fetchall()
+    # its top 20 named (naming all of them looked up every co-occurring entity); by index from the window's rows
+    # (PostgreSQL hashed every quote and entity of the corpus: 340 of an entity page's 370 ms at 100k articles)
+    with from_few_rows(db):
+        rows = db.execute(
+            f"WITH w AS MATERIALIZED ({recent}), "
+            f"xe AS (SELECT m.entity_key AS k, count(*) AS c FROM w {join} mentions m ON m.article_id = w.article_id"
+            f"{other[0]} GROUP BY m.entity_key), "
+            f"xs AS (SELECT q.speaker_id AS k, count(*) AS c FROM w {join} quotes q ON q.article_id = w.article_id "
+            "WHERE q.speaker_id IS NOT NULL GROUP BY q.speaker_id) "
+            f"SELECT 'entity', e.key, e.name, x.c FROM xe x {join} entities e ON e.key = x.k "
+            f"WHERE {can_reach_top('xe')} UNION ALL SELECT 'speaker', s.name, s.name, x.c FROM xs x {join} speakers s "
+            f"ON s.id = x.k WHERE {can_reach_top('xs')}", [*args, *other[1], 20, 20]).fetchall()
     found = [(str(kind), Count(str(k), str(n), int(c))) for kind, k, n, c in rows]
     entities = top_counts((c for kind, c in found if kind == "entity"), 20)
     speakers = top_counts((c for kind, c in found if kind == "speaker"), 20)
