@@ -4,7 +4,10 @@ destination is refused and a copy that fails leaves the destination empty."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -12,7 +15,7 @@ from typer.testing import CliRunner
 from corpus_gen import canonical_dump, synthetic
 from newsgraph.cli import app
 from newsgraph.ingest import ingest
-from newsgraph.store import StoreError, open_store
+from newsgraph.store import SQLiteStore, StoreError, open_store
 from newsgraph.store.copy import copy_corpus
 from test_ingest import FAST, write_jsonl
 from test_ingest_postgres import pg_dump
@@ -105,3 +108,24 @@ def test_a_store_that_holds_articles_is_refused_and_a_failed_copy_leaves_nothing
     assert code == 2 and "no corpus file" in err and not missing.exists()
     with open_store(src) as a, pytest.raises(StoreError, match="same store"):
         copy_corpus(a, a)
+
+
+def test_a_driver_error_is_named_and_leaves_the_destination_empty(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    src, dest = tmp_path / "src.db", tmp_path / "dest.db"
+    with open_store(src) as store:
+        ingest([str(write_jsonl(tmp_path / "a.jsonl", synthetic(6, seed=4)))], store, FAST)
+    real = SQLiteStore.read_tables
+
+    def lost_midway(self: SQLiteStore, tables: Sequence[str]) -> Iterator[tuple[str, list[str], Any]]:
+        for n, item in enumerate(real(self, tables)):
+            if n == 3:
+                raise sqlite3.OperationalError("disk I/O error")
+            yield item
+
+    monkeypatch.setattr(SQLiteStore, "read_tables", lost_midway)
+    code, err = run("copy", str(src), str(dest))
+    assert code == 1 and "failed after 3 of 19 tables: disk I/O error" in err
+    assert "the destination kept nothing; run the copy again" in err
+    with open_store(dest) as b:
+        assert b.count() == 0

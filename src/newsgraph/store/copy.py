@@ -11,6 +11,8 @@ empty (the transaction rolls back), so running it again starts over. Each backen
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,14 +41,31 @@ def copy_corpus(source: Store, destination: Store, progress: Progress | None = N
         raise StoreError(f"{destination.url} already holds {held} articles: copy into an empty store (a new file "
                          "or database), or add articles to it with `newsgraph ingest`")
     rows: dict[str, int] = {}
-    with destination.transaction():
-        for table, columns, table_rows in source.read_tables(CORPUS_TABLES):
-            theirs = destination.table_columns(table)
-            if set(columns) != set(theirs):
-                raise StoreError(f"table {table} differs between the stores (source {sorted(columns)}, destination "
-                                 f"{sorted(theirs)}): open both with this version of newsgraph, which migrates them")
-            rows[table] = destination.load_rows(table, columns, table_rows)
-            if progress is not None:
-                progress(table, rows[table])
+    try:
+        with destination.transaction():
+            for table, columns, table_rows in source.read_tables(CORPUS_TABLES):
+                theirs = destination.table_columns(table)
+                if set(columns) != set(theirs):
+                    raise StoreError(f"table {table} differs between the stores (source {sorted(columns)}, "
+                                     f"destination {sorted(theirs)}): open both with this version of newsgraph, "
+                                     "which migrates them")
+                rows[table] = destination.load_rows(table, columns, table_rows)
+                if progress is not None:
+                    progress(table, rows[table])
+    except _driver_errors() as exc:  # a lost connection, a full disk: said in one line, with what to do
+        reason = " ".join(str(exc).split())
+        raise StoreError(f"copying {source.url} to {destination.url} failed after {len(rows)} of "
+                         f"{len(CORPUS_TABLES)} tables: {reason}: the destination kept nothing; run the copy "
+                         "again") from exc
     destination.after_load()
     return CopyReport(source.url, destination.url, rows)
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The errors the database drivers raise (psycopg's only when it is installed)."""
+    errors: list[type[BaseException]] = [sqlite3.Error, OSError]
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        errors.append(psycopg.Error)
+    return tuple(errors)
