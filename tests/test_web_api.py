@@ -335,6 +335,31 @@ def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp
     assert [r[1] for r in got["articles"]] == [r[1] for r in want["articles"]]  # same ids, same order
 
 
+def test_a_post_while_another_process_writes_is_a_503_and_the_next_one_lands(db: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsgraph.store.sqlite
+
+    monkeypatch.setattr(newsgraph.store.sqlite, "BUSY_TIMEOUT_S", 0.2)
+    private = copy_db(db, tmp_path / "busy.db")
+    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
+    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=fast))
+    body = "The harbour bridge reopened on Monday after six weeks of repairs, the city's transport office said. " * 3
+    page = {"text": "Harbour bridge reopens\n\n" + body, "url": "https://city.example/busy"}
+    auth = {"Authorization": "Bearer " + TOKEN}
+    other = sqlite3.connect(private, isolation_level=None)  # another process's open write transaction
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        busy = fetch(app, ("POST", "/api/articles", {"json": page, "headers": auth}))[0]
+        other.execute("ROLLBACK")
+        landed = fetch(app, ("POST", "/api/articles", {"json": page, "headers": auth}))[0]
+    finally:
+        other.close()
+        app.state.writer.close()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+    assert "could not be written now: database is locked: try again" in busy.json()["detail"]
+    assert landed.status_code == 201 and len(landed.json()["ids"]) == 1, landed.text
+
+
 def test_settings_refuse_a_short_token() -> None:
     with pytest.raises(ValueError, match="shorter than 16 characters"):
         ServeSettings(api_token="abc")

@@ -20,6 +20,7 @@ from newsgraph.serve.app import Db, Filters, Limit, Offset, ServeSettings, found
 from newsgraph.serve.connection import Reader
 from newsgraph.serve.search import SearchPage, search
 from newsgraph.settings import default
+from newsgraph.store.base import StoreError, driver_errors
 
 if TYPE_CHECKING:
     pass
@@ -38,6 +39,8 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON"},
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
     403: {"model": ErrorOut, "description": "The server is read-only (started without a token)"},
+    503: {"model": ErrorOut, "description": "The corpus cannot be written now (another process holds it, or the "
+                                            "database is unreachable); try again"},
 }
 MAX_CHARS = int(default("max_bytes"))  # a posted page is held to ingest's --max-bytes default
 bearer = HTTPBearer(auto_error=False, description="The token the server was started with (NEWSGRAPH_API_TOKEN).")
@@ -152,7 +155,12 @@ async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
     the pipeline, the store and its connect state across posts; a page that fails is a 422 naming the reason."""
     state = request.app.state
     doc = page.document()
-    report, before = await state.writer.ingest(doc)
+    unwritable: tuple[type[BaseException], ...] = (StoreError, *driver_errors())
+    try:
+        report, before = await state.writer.ingest(doc)
+    except unwritable as exc:
+        raise HTTPException(503, f"the corpus could not be written now: {' '.join(str(exc).split())}: try again in a "
+                                 "moment", headers={"Retry-After": "5"}) from exc
     if report.failed:
         raise invalid("body", "html" if doc.kind == "html" else "text",
                       f"the page was not ingested: {report.failed[0][1]}")

@@ -7,7 +7,9 @@ inside it see its own uncommitted writes, which is how a batch finds near-duplic
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -132,6 +134,17 @@ class Store(Protocol):
 
 class StoreError(NewsgraphError):
     """The corpus database cannot be opened, migrated or written as asked."""
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """What the database drivers raise when a database cannot be read or written (locked, lost connection, full
+    disk): sqlite3's errors, OSError and, when it is installed, psycopg's."""
+    errors: list[type[BaseException]] = [sqlite3.Error, OSError]
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        errors.append(psycopg.Error)
+    return tuple(errors)
 
 
 def corpus_table(table: str) -> str:

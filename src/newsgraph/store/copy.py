@@ -11,12 +11,10 @@ empty (the transaction rolls back), so running it again starts over. Each backen
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsgraph.store.base import CORPUS_TABLES, Store, StoreError
+from newsgraph.store.base import CORPUS_TABLES, Store, StoreError, driver_errors
 
 Progress = Callable[[str, int], None]  # (table, rows loaded so far): called as each table finishes
 
@@ -52,7 +50,7 @@ def copy_corpus(source: Store, destination: Store, progress: Progress | None = N
                 rows[table] = destination.load_rows(table, columns, table_rows)
                 if progress is not None:
                     progress(table, rows[table])
-    except _driver_errors() as exc:  # a lost connection, a full disk: said in one line, with what to do
+    except driver_errors() as exc:  # a lost connection, a full disk: said in one line, with what to do
         reason = " ".join(str(exc).split())
         raise StoreError(f"copying {source.url} to {destination.url} failed after {len(rows)} of "
                          f"{len(CORPUS_TABLES)} tables: {reason}: the destination kept nothing; run the copy "
@@ -60,12 +58,3 @@ def copy_corpus(source: Store, destination: Store, progress: Progress | None = N
     destination.after_load()
     return CopyReport(source.url, destination.url, rows)
 
-
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    """The errors the database drivers raise (psycopg's only when it is installed)."""
-    errors: list[type[BaseException]] = [sqlite3.Error, OSError]
-    with contextlib.suppress(ImportError):
-        import psycopg
-
-        errors.append(psycopg.Error)
-    return tuple(errors)

@@ -37,6 +37,7 @@ from newsgraph.store.base import (
 from newsgraph.store.sqlite_write import insert_article
 
 _SUMMARY = "id, url, headline, published, source"
+BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write transaction to end
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -57,7 +58,7 @@ class SQLiteStore:
             raise StoreError(f"{self.path} is a directory: give a database file path such as {self.path}/corpus.db")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
             self._db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a newsgraph SQLite database ({exc}): "
