@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 
 class Writer:
+    """Ingests posted pages into the store at ``store_url``, one at a time, on a thread of its own."""
+
     def __init__(self, store_url: str, options: IngestOptions | None = None) -> None:
         self.store_url = store_url  # with its password: what the store is opened with
         self.options = options
