@@ -335,6 +335,42 @@ def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp
     assert [r[1] for r in got["articles"]] == [r[1] for r in want["articles"]]  # same ids, same order
 
 
+def test_a_write_by_another_process_during_a_post_is_noticed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process that commits right after a post (before the writer reads the last seq) still makes the
+    writer read the connect state again for the next post."""
+    import newsgraph.ingest
+    from corpus_gen import synthetic
+    from newsgraph.ingest import ingest
+    from newsgraph.store import open_store
+    from test_ingest import write_jsonl
+
+    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
+    pages = synthetic(6, seed=21)
+    db = tmp_path / "race.db"
+    with open_store(db) as store:
+        ingest([str(write_jsonl(tmp_path / "a.jsonl", pages[:2]))], store, fast)
+    real = newsgraph.ingest.ingest_results
+
+    def then_another_process(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        if not (tmp_path / "b.jsonl").exists():
+            with open_store(db) as other:
+                ingest([str(write_jsonl(tmp_path / "b.jsonl", pages[2:3]))], other, fast)
+        return report
+
+    monkeypatch.setattr(newsgraph.ingest, "ingest_results", then_another_process)
+    app = create_app(db, ServeSettings(api_token=TOKEN, ingest=fast))
+    auth = {"Authorization": "Bearer " + TOKEN}
+    try:
+        for page in pages[3:6]:
+            r = fetch(app, ("POST", "/api/articles", {"json": page, "headers": auth}))[0]
+            assert r.status_code == 201, r.text
+        assert app.state.writer.loads == 2  # the first post, and the one after the outside write
+    finally:
+        app.state.writer.close()
+
+
 def test_a_post_while_another_process_writes_is_a_503_and_the_next_one_lands(db: Path, tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import newsgraph.store.sqlite

@@ -38,7 +38,7 @@ class Writer:
         self.loads = 0  # how many times the connect state was read from the store (tests read it)
         self._store: Store | None = None
         self._corpus: Corpus | None = None
-        self._seen = -1  # the store's last seq when this writer's last post ended
+        self._seen = -1  # the store's last seq after this writer's last post (-1: read the state again)
         self._thread: ThreadPoolExecutor | None = None  # started on the first post, again after ``close``
 
     async def ingest(self, doc: RawDocument) -> tuple[IngestReport, int]:
@@ -68,7 +68,9 @@ class Writer:
         except BaseException:
             self._drop()
             raise
-        self._seen = self._store.max_seq()
+        after = self._store.max_seq()
+        # articles other than this post's: another process wrote around it, so read the state again next time
+        self._seen = after if after == before + report.ingested else -1
         return report, before
 
     def _drop(self) -> None:
