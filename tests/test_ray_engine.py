@@ -90,6 +90,20 @@ def test_parquet_output_then_bulk_load(ray_cluster: Any, shards: Path, tmp_path:
     assert rows(loaded) == rows(local)
     loaded.close()
     local.close()
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    by_cli = tmp_path / "cli.db"
+    result = CliRunner().invoke(app, ["load", str(out), "--db", str(by_cli), "--batch", "8"])
+    assert result.exit_code == 0, result.stderr
+    assert "18 ingested" in result.stderr
+    again = CliRunner().invoke(app, ["load", str(out), "--db", str(by_cli)])
+    assert again.exit_code == 0 and "0 ingested" in again.stderr and "18 already stored" in again.stderr
+    with SQLiteStore(by_cli) as cli_store, SQLiteStore(tmp_path / "local.db") as local_store:
+        assert rows(cli_store) == rows(local_store)
+    missing = CliRunner().invoke(app, ["load", str(tmp_path / "none"), "--db", str(tmp_path / "x.db")])
+    assert missing.exit_code == 2 and "no Parquet files in" in missing.stderr
 
 
 def test_workers_prepare_the_connect_inputs(ray_cluster: Any, shards: Path, tmp_path: Path,

@@ -115,7 +115,7 @@ def analyze(
     raise typer.Exit(exit_code(ok, failed))
 
 
-for _command in CORPUS_COMMANDS:  # ingest, similar, stories, quotes, search, export, copy
+for _command in CORPUS_COMMANDS:  # ingest, load, similar, stories, quotes, search, export, copy
     app.command()(_command)
 app.command()(serve)
 app.command()(demo)

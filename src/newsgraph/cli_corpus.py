@@ -1,5 +1,6 @@
-"""Corpus commands: ``ingest`` inputs into a database, then ``similar``, ``stories``, ``quotes``, ``search``,
-``export`` and ``copy``. Each command parses its arguments, calls the library, prints, and sets the exit code."""
+"""Corpus commands: ``ingest`` inputs into a database (``load`` what ``ingest --output parquet:DIR`` wrote),
+then ``similar``, ``stories``, ``quotes``, ``search``, ``export`` and ``copy``. Each command parses its
+arguments, calls the library, prints, and sets the exit code."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from newsgraph.corpus import ConnectOptions, Corpus
-from newsgraph.engines import EngineOptions, run_ingest
+from newsgraph.engines import EngineOptions, load_parquet, run_ingest
 from newsgraph.errors import NewsgraphError
 from newsgraph.export import export as export_rows
 from newsgraph.ingest import IngestOptions, IngestReport, Outcome
@@ -139,6 +140,39 @@ def ingest(
         finally:
             if store is not None:
                 store.close()
+    if not quiet:
+        _summary(report)
+    raise typer.Exit(exit_code(report))
+
+
+def load(
+    directory: Annotated[Path, typer.Argument(help="A folder of Parquet files from "
+                                                   "`newsgraph ingest --output parquet:DIR`.")],
+    db: DbOption = DEFAULT_DB,
+    connect: Annotated[bool, typer.Option(help="Compute features, tags, stories and similar links "
+                                               "(near-duplicates are always found).")] = True,
+    batch: Annotated[int, typer.Option(help="Articles per transaction.")] = 256,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Bulk-load articles analysed elsewhere (`ingest --engine ray --output parquet:DIR`) into the corpus: store,
+    near-duplicates, connect, in file order. Rerunning is safe: articles already stored count as duplicates."""
+    if not directory.is_dir() or not any(directory.glob("*.parquet")):
+        err.print(f"error: no Parquet files in {directory}: write them with `newsgraph ingest --engine ray "
+                  f"--output parquet:{directory} SOURCE...`", markup=False, highlight=False)
+        raise typer.Exit(2)
+    options = IngestOptions(connect=ConnectOptions(features=connect), batch=batch)
+    store = _open(db)
+    progress = Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), _Rate(), console=err,
+                        transient=True, disable=quiet)
+    with progress:
+        task = progress.add_task("load", total=None)
+        try:
+            report = load_parquet(directory, store, options, lambda outcome, source: progress.advance(task))
+        except NewsgraphError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(2) from exc
+        finally:
+            store.close()
     if not quiet:
         _summary(report)
     raise typer.Exit(exit_code(report))
@@ -275,4 +309,4 @@ def copy(
               f"{report.destination}", markup=False, highlight=False)
 
 
-COMMANDS = (ingest, similar, stories, quotes, search, export, copy)
+COMMANDS = (ingest, load, similar, stories, quotes, search, export, copy)
