@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,9 +21,6 @@ from newsgraph.serve.connection import Reader
 from newsgraph.serve.search import SearchPage, search
 from newsgraph.settings import default
 from newsgraph.store.base import StoreError, driver_errors
-
-if TYPE_CHECKING:
-    pass
 
 router = APIRouter(prefix="/api", tags=["corpus"])
 

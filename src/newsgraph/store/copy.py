@@ -57,4 +57,3 @@ def copy_corpus(source: Store, destination: Store, progress: Progress | None = N
                          "again") from exc
     destination.after_load()
     return CopyReport(source.url, destination.url, rows)
-
