@@ -154,6 +154,14 @@ def corpus_table(table: str) -> str:
     return table
 
 
+def known_columns(table: str, columns: Sequence[str], schema: Sequence[str]) -> None:
+    """StoreError unless ``columns`` are some of ``table``'s columns in the store's ``schema``: the only column
+    names ``load_rows`` puts into SQL."""
+    unknown = sorted(set(columns) - set(schema))
+    if not columns or unknown:
+        raise StoreError(f"{table}: columns {unknown} are not in this store's schema")
+
+
 def story_values(s: StoryRow) -> tuple[str, str, str | None, str | None, int, str]:
     """The ``stories`` row of a story (both backends): its fields, size and JSON with its member ids."""
     return (s.id, s.label, s.first, s.last, len(s.members),

@@ -39,6 +39,7 @@ from newsgraph.store.base import (
     article_from_json,
     corpus_table,
     date_window,
+    known_columns,
     story_values,
 )
 from newsgraph.store.postgres_write import Conn, insert_article
@@ -565,9 +566,7 @@ class PostgresStore:
         empty store (``copy_corpus`` checks). Not replayed after a lost connection: the transaction fails and
         the copy is to be run again. Returns the count."""
         self._need_tx()
-        known = set(self.table_columns(table))
-        if not columns or not set(columns) <= known:
-            raise StoreError(f"{table}: columns {sorted(set(columns) - known)} are not in this store's schema")
+        known_columns(table, columns, self.table_columns(table))
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
             pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
         count = 0

@@ -32,6 +32,7 @@ from newsgraph.store.base import (
     article_json,
     corpus_table,
     date_window,
+    known_columns,
     story_values,
 )
 from newsgraph.store.sqlite_write import insert_article
@@ -406,9 +407,7 @@ class SQLiteStore:
         """Insert ``rows`` into ``table`` (inside a transaction); the articles also go into the full-text index.
         Meant for an empty store (``copy_corpus`` checks): rows are inserted as they are. Returns the count."""
         self._need_tx()
-        known = set(self.table_columns(table))
-        if not columns or not set(columns) <= known:
-            raise StoreError(f"{table}: columns {sorted(set(columns) - known)} are not in this store's schema")
+        known_columns(table, columns, self.table_columns(table))
         names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
         before, last = self._db.total_changes, self.max_seq()
