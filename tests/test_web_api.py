@@ -23,6 +23,7 @@ from web_support import article_id, copy_db, corpus_db
 
 pytestmark = pytest.mark.slow
 TOKEN = "t0ken-for-tests-0123456789"
+STRUCTURE_ONLY = IngestOptions(analyze=AnalyzeOptions(nlp=False))  # posts where the NLP is not under test
 
 
 @pytest.fixture(scope="module")
@@ -234,8 +235,7 @@ def test_write_endpoint_needs_the_token(db: Path, tmp_path: Path) -> None:
     read_only = create_app(db)
     assert fetch(read_only, ("POST", "/api/articles", {"json": page}))[0].status_code == 403
     private = copy_db(db, tmp_path / "w.db")
-    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))  # the auth path is under test, not the NLP
-    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=fast))
+    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=STRUCTURE_ONLY))
     missing, wrong, empty, ok, again = fetch(
         app, ("POST", "/api/articles", {"json": page}),
         ("POST", "/api/articles", {"json": page, "headers": {"Authorization": "Bearer " + TOKEN[:-1] + "x"}}),
@@ -303,13 +303,12 @@ def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp
     from newsgraph.store import open_store
     from test_ingest import write_jsonl
 
-    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
     pages = synthetic(24, seed=9)
     posted, reference = tmp_path / "posted.db", tmp_path / "reference.db"
     for db in (posted, reference):
         with open_store(db) as store:
-            ingest([str(write_jsonl(tmp_path / "first.jsonl", pages[:8]))], store, fast)
-    app = create_app(posted, ServeSettings(api_token=TOKEN, ingest=fast))
+            ingest([str(write_jsonl(tmp_path / "first.jsonl", pages[:8]))], store, STRUCTURE_ONLY)
+    app = create_app(posted, ServeSettings(api_token=TOKEN, ingest=STRUCTURE_ONLY))
     auth = {"Authorization": "Bearer " + TOKEN}
 
     def post(records: list[dict[str, str]]) -> None:
@@ -320,14 +319,14 @@ def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp
         post(pages[8:14])
         assert app.state.writer.loads == 1
         with open_store(posted) as store:  # another writer, as `newsgraph ingest` in another process
-            ingest([str(write_jsonl(tmp_path / "middle.jsonl", pages[14:18]))], store, fast)
+            ingest([str(write_jsonl(tmp_path / "middle.jsonl", pages[14:18]))], store, STRUCTURE_ONLY)
         post(pages[18:24])
         assert app.state.writer.loads == 2
     finally:
         app.state.writer.close()
     with open_store(reference) as store:  # the same pages in the same order, file by file
         for n, part in enumerate((pages[8:14], pages[14:18], pages[18:24])):
-            ingest([str(write_jsonl(tmp_path / f"ref{n}.jsonl", part))], store, fast)
+            ingest([str(write_jsonl(tmp_path / f"ref{n}.jsonl", part))], store, STRUCTURE_ONLY)
     got, want = canonical_dump(posted), canonical_dump(reference)
     for table in want:
         if table != "articles":  # posted pages are stored under their URL as source, files under their path
@@ -345,22 +344,21 @@ def test_a_write_by_another_process_during_a_post_is_noticed(tmp_path: Path,
     from newsgraph.store import open_store
     from test_ingest import write_jsonl
 
-    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
     pages = synthetic(6, seed=21)
     db = tmp_path / "race.db"
     with open_store(db) as store:
-        ingest([str(write_jsonl(tmp_path / "a.jsonl", pages[:2]))], store, fast)
+        ingest([str(write_jsonl(tmp_path / "a.jsonl", pages[:2]))], store, STRUCTURE_ONLY)
     real = newsgraph.ingest.ingest_results
 
     def then_another_process(*args: Any, **kwargs: Any) -> Any:
         report = real(*args, **kwargs)
         if not (tmp_path / "b.jsonl").exists():
             with open_store(db) as other:
-                ingest([str(write_jsonl(tmp_path / "b.jsonl", pages[2:3]))], other, fast)
+                ingest([str(write_jsonl(tmp_path / "b.jsonl", pages[2:3]))], other, STRUCTURE_ONLY)
         return report
 
     monkeypatch.setattr(newsgraph.ingest, "ingest_results", then_another_process)
-    app = create_app(db, ServeSettings(api_token=TOKEN, ingest=fast))
+    app = create_app(db, ServeSettings(api_token=TOKEN, ingest=STRUCTURE_ONLY))
     auth = {"Authorization": "Bearer " + TOKEN}
     try:
         for page in pages[3:6]:
@@ -377,8 +375,7 @@ def test_a_post_while_another_process_writes_is_a_503_and_the_next_one_lands(db:
 
     monkeypatch.setattr(newsgraph.store.sqlite, "BUSY_TIMEOUT_S", 0.2)
     private = copy_db(db, tmp_path / "busy.db")
-    fast = IngestOptions(analyze=AnalyzeOptions(nlp=False))
-    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=fast))
+    app = create_app(private, ServeSettings(api_token=TOKEN, ingest=STRUCTURE_ONLY))
     body = "The harbour bridge reopened on Monday after six weeks of repairs, the city's transport office said. " * 3
     page = {"text": "Harbour bridge reopens\n\n" + body, "url": "https://city.example/busy"}
     auth = {"Authorization": "Bearer " + TOKEN}
