@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus_gen import near_dup_set, originals
@@ -19,9 +20,10 @@ from newsgraph.connect.near_duplicates import (
     signature_bytes,
     signature_jaccard,
 )
-from newsgraph.corpus import ConnectOptions
+from newsgraph.corpus import ConnectOptions, Corpus
 from newsgraph.ingest import IngestOptions, ingest
-from newsgraph.store import SQLiteStore
+from newsgraph.model import Article, Paragraph
+from newsgraph.store import ArticleRecord, SQLiteStore
 from newsgraph.understand.pipeline import AnalyzeOptions
 
 TEXT = " ".join(originals()[0].paragraphs)
@@ -39,6 +41,18 @@ def test_signatures_bands_and_jaccard() -> None:
     assert bands(a) == bands(b) and len(bands(a)) == 32
     assert jaccard(a, b) == 1.0 == signature_jaccard(signature_bytes(a), signature_bytes(b))
     assert jaccard(a, from_signature(signature_bytes(a))) == 1.0
+
+
+def test_signatures_are_stored_in_4_bytes_a_value_and_the_older_8_byte_ones_still_read() -> None:
+    a, other = minhash(TEXT), minhash(" ".join(originals()[1].paragraphs))
+    assert len(signature_bytes(a)) == 4 * 128
+    wide = np.asarray(a.hashvalues, dtype=np.uint64).tobytes()  # as stores written before kept them
+    assert signature_jaccard(wide, signature_bytes(a)) == 1.0
+    assert signature_jaccard(wide, signature_bytes(other)) == signature_jaccard(signature_bytes(a),
+                                                                                  signature_bytes(other)) < 1.0
+    assert bands(from_signature(wide)) == bands(from_signature(signature_bytes(a))) == bands(a)
+    with pytest.raises(ValueError, match="not 128 hash values of 4 or 8 bytes"):
+        signature_jaccard(signature_bytes(a)[:100], signature_bytes(a))
     other = minhash(" ".join(originals()[9].paragraphs))
     assert jaccard(a, other) < 0.1
     assert not set(bands(a)) & set(bands(other))
@@ -46,6 +60,24 @@ def test_signatures_bands_and_jaccard() -> None:
     with pytest.raises(ValueError, match="same NearDupParams"):
         bands(minhash(TEXT, NearDupParams(num_perm=64, bands=16)))
 
+
+
+def test_a_store_written_with_8_byte_signatures_finds_its_articles_copies(tmp_path: Path) -> None:
+    """An article stored before signatures were narrowed is still the original of a copy ingested now."""
+    article = originals()[0]
+    text = " ".join(article.paragraphs)
+    store = SQLiteStore(tmp_path / "c.db")
+    m = minhash(text)
+    old = Article(source="old", text=text, headline="Old", language="en", paragraphs=[Paragraph(text, 0, len(text))])
+    with store.transaction():
+        store.add_article(ArticleRecord("old", old, np.asarray(m.hashvalues, dtype=np.uint64).tobytes(), bands(m)))
+    copy = Article(source="new", text=text + " Reporting by a wire.", headline="Copy", language="en",
+                   paragraphs=[Paragraph(text, 0, len(text))])
+    added = Corpus(store, ConnectOptions(features=False)).add_batch([("new", copy)])
+    assert added[0].duplicate_of == "old"
+    stored = dict(store.band_candidates(bands(m)))
+    assert len(stored["old"]) == 8 * 128 and len(stored["new"]) == 4 * 128
+    store.close()
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, dict[str, dict]]:

@@ -215,7 +215,7 @@ class Corpus:
     def _near_duplicate(self, sig: bytes, keys: Sequence[tuple[int, str]]) -> tuple[str, float] | None:
         best: tuple[float, str] | None = None
         for other, other_sig in self.store.band_candidates(keys):
-            j = signature_jaccard(sig, other_sig)
+            j = signature_jaccard(sig, other_sig, self.options.near_dup.num_perm)
             if j >= self.options.near_dup.threshold and (best is None or (j, other) > best):
                 best = (j, other)
         return None if best is None else (best[1], best[0])

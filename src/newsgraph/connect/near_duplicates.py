@@ -11,9 +11,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
+from numpy.typing import NDArray
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SCHEME = "affine32"
@@ -74,18 +76,31 @@ def bands(m: MinHash, params: NearDupParams = DEFAULT_PARAMS) -> list[tuple[int,
     if len(m) != params.num_perm:
         raise ValueError(f"signature has {len(m)} permutations but params expect {params.num_perm}: "
                          "use the same NearDupParams for signing and banding")
-    values = np.asarray(m.hashvalues, dtype=np.uint64)
-    r = params.rows
+    values = np.asarray(m.hashvalues, dtype=np.uint64)  # 8 bytes a value, as the keys were first made: stored keys
+    r = params.rows                                     # must not change
     return [(b, hashlib.blake2b(values[b * r:(b + 1) * r].tobytes(), digest_size=8).hexdigest())
             for b in range(params.bands)]
 
 
 def signature_bytes(m: MinHash) -> bytes:
-    return np.asarray(m.hashvalues, dtype=np.uint64).tobytes()
+    """The hash values as stored: 4 bytes each, as the affine32 scheme makes them. Stores written before kept
+    them in 8 (the same values widened, a signature of 1 KiB spilling to an overflow page on SQLite);
+    ``signature_values`` reads both."""
+    return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+
+
+def signature_values(data: bytes, num_perm: int = DEFAULT_PARAMS.num_perm) -> NDArray[np.unsignedinteger[Any]]:
+    """A stored signature's hash values, from either width ``signature_bytes`` has written."""
+    if len(data) == 4 * num_perm:
+        return np.frombuffer(data, dtype=np.uint32)
+    if len(data) == 8 * num_perm:
+        return np.frombuffer(data, dtype=np.uint64)
+    raise ValueError(f"a signature of {len(data)} bytes is not {num_perm} hash values of 4 or 8 bytes: "
+                     "use the NearDupParams the store was written with")
 
 
 def from_signature(data: bytes, params: NearDupParams = DEFAULT_PARAMS) -> MinHash:
-    values = np.frombuffer(data, dtype=np.uint64)
+    values = signature_values(data, params.num_perm).astype(np.uint32)
     template = _template(params.num_perm, params.seed)
     return MinHash(hashvalues=values, seed=params.seed, permutations=template.permutations, scheme=_SCHEME)
 
@@ -95,9 +110,7 @@ def jaccard(a: MinHash, b: MinHash) -> float:
     return float(a.jaccard(b))
 
 
-def signature_jaccard(a: bytes, b: bytes) -> float:
+def signature_jaccard(a: bytes, b: bytes, num_perm: int = DEFAULT_PARAMS.num_perm) -> float:
     """``jaccard`` on stored signatures, without rebuilding MinHash objects (the share of equal hash values)."""
-    va, vb = np.frombuffer(a, dtype=np.uint64), np.frombuffer(b, dtype=np.uint64)
-    if va.shape != vb.shape:
-        raise ValueError(f"signatures of {va.size} and {vb.size} values cannot be compared: same NearDupParams?")
+    va, vb = signature_values(a, num_perm), signature_values(b, num_perm)
     return float(np.count_nonzero(va == vb)) / float(va.size)

@@ -11,7 +11,7 @@ This finds what ``Corpus`` finds when the same rows are loaded in order into an 
 to its best earlier match (highest Jaccard, then highest id), groups are the articles so linked, and a group's
 original is its earliest member (first published, undated last, then first written). The signatures and band
 keys come from the Parquet files (the analysis workers computed them); nothing is hashed again. Each exploded
-row carries its signature (1 KiB at 128 permutations), so the shuffle moves 32 signatures per article: simple,
+row carries its signature (512 bytes at 128 permutations), so the shuffle moves 32 signatures per article: simple,
 and still linear in the corpus.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from newsgraph.connect.near_duplicates import DEFAULT_PARAMS, NearDupParams
+from newsgraph.connect.near_duplicates import DEFAULT_PARAMS, NearDupParams, signature_values
 from newsgraph.errors import NewsgraphError
 
 _COLUMNS = ["id", "seq", "published", "signature", "bands", "prepared_with"]
@@ -72,8 +72,8 @@ def near_duplicates(directory: str | Path, params: NearDupParams = DEFAULT_PARAM
                minhash)
     ds = ray.data.read_parquet(paths).select_columns(_COLUMNS)
     exploded = ds.map_batches(_explode, fn_kwargs={"minhash": minhash}, batch_format="pyarrow")
-    matches = exploded.groupby("key").map_groups(_bucket_pairs, fn_kwargs={"threshold": params.threshold},
-                                                  batch_format="pyarrow")
+    pair_args = {"threshold": params.threshold, "num_perm": params.num_perm}
+    matches = exploded.groupby("key").map_groups(_bucket_pairs, fn_kwargs=pair_args, batch_format="pyarrow")
     return _link(matches.iter_rows())
 
 
@@ -107,13 +107,13 @@ def _explode(table: Any, minhash: str) -> Any:
                                            ("published", pa.string()), ("signature", pa.binary())]))
 
 
-def _bucket_pairs(table: Any, threshold: float) -> Any:
+def _bucket_pairs(table: Any, threshold: float, num_perm: int) -> Any:
     """The pairs of one bucket at Jaccard >= ``threshold``, each as (later article, earlier article)."""
     if table.num_rows < 2:  # most buckets: one article, no pair
         return _match_schema().empty_table()
     rows = sorted(table.to_pylist(), key=lambda r: r["seq"])
     out: dict[str, list[Any]] = {c: [] for c in _MATCH}
-    sigs = [np.frombuffer(r["signature"], dtype=np.uint64) for r in rows]
+    sigs = [signature_values(r["signature"], num_perm) for r in rows]
     for j in range(1, len(rows)):
         for i in range(j):
             score = float(np.count_nonzero(sigs[i] == sigs[j])) / float(sigs[j].size)
