@@ -1,8 +1,9 @@
-"""Full pipeline against the peer stack a user would assemble, same pages, same process, alternating runs.
+"""Full pipeline against the peer stack a user would assemble, same pages, alternating runs, a process each.
 
     .venv/bin/python benchmarks/pipeline_vs_peers.py                  # 181 ScrapingHub pages, 2 rounds each
     .venv/bin/python benchmarks/pipeline_vs_peers.py --every 6 --rounds 1   # a quick look
-    .venv/bin/python benchmarks/pipeline_vs_peers.py --fundus --rss   # + the 80 Fundus pages, + peak RSS
+    .venv/bin/python benchmarks/pipeline_vs_peers.py --fundus         # + the 80 Fundus pages
+    .venv/bin/python benchmarks/pipeline_vs_peers.py --same-process --rss   # both in one process (as before)
 
 newsgraph: ``ingest_results`` into a fresh temporary SQLite store: HTML -> structure -> every registered
 language stage (entities, quotes, speakers, dates) on one spaCy parse -> connect (near-duplicate MinHash bands,
@@ -17,10 +18,14 @@ thread for the whole process, which the peer's BLIS-based spaCy does not use).
 
 Both get the same pages: those newsgraph's structure step accepts (an English article body of 200+ characters),
 found in an untimed pass first, so neither side is credited for pages it skipped. Runs alternate (peer,
-newsgraph, peer, newsgraph, ...) to spread the noise of a shared machine over both. CPU time is
+newsgraph, peer, newsgraph, ...) to spread the noise of a shared machine over both. Each run is a fresh child
+process holding one system, as each runs on its own (its model load and warm-up untimed): what one system
+imports must not change the other's process. It does here: the peer's textacy imports scikit-learn, whose
+OpenMP runtime starts a thread, and with a second thread alive spaCy's parser and NER (C loops) run about a
+quarter slower. ``--same-process`` runs both in this process instead (the method before). CPU time is
 ``time.process_time`` (all threads) plus children's rusage. newsgraph's CPU is split by stage with wrappers
-installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is only
-comparable with ``--rss``: each system then runs once more alone in a fresh child process.
+installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is each child's;
+with ``--same-process`` it is only comparable with ``--rss`` (each system then runs once more alone in a child).
 """
 
 from __future__ import annotations
@@ -35,13 +40,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _metrics as m
+import newsgraph  # noqa: F401 (before anything imports numpy, as in the newsgraph command: see its docstring)
 import newsgraph.ingest as ng_ingest
 from extraction import shared_dir
 from newsgraph.corpus import Added, Corpus
@@ -334,10 +340,30 @@ def summed(results: list[RunResult], system: str) -> RunResult:
                      dict(parts), mine[-1].notes)
 
 
+def run_child(only: str, argv: list[str]) -> dict[str, Any]:
+    """One round of one system in a fresh process: its results and peak RSS."""
+    done = subprocess.run([sys.executable, __file__, *argv, "--only", only, "--rounds", "1", "--json"],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the {only} child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def child_peak(only: str, argv: list[str]) -> float:
-    out = subprocess.run([sys.executable, __file__, *argv, "--only", only, "--rounds", "1", "--json"],
-                         check=True, capture_output=True, text=True).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["peak_rss_mb"])
+    return float(run_child(only, argv)["peak_rss_mb"])
+
+
+def isolated_rounds(rounds: int, argv: list[str]) -> tuple[list[RunResult], dict[str, float]]:
+    """``rounds`` alternating children per system; each system's peak RSS is its largest child's."""
+    results: list[RunResult] = []
+    rss: dict[str, float] = defaultdict(float)
+    for _ in range(rounds):
+        for system in ("peer", "newsgraph"):
+            child = run_child(system, argv)
+            results += [RunResult(**r) for r in child["results"]]
+            rss[system] = max(rss[system], float(child["peak_rss_mb"]))
+    return results, dict(rss)
 
 
 def print_table(results: list[RunResult], n_pages: int, n_inputs: int, rss: dict[str, float]) -> None:
@@ -381,23 +407,30 @@ def main() -> None:
     ap.add_argument("--blas-threads", type=int, help="limit BLAS threads for both (threadpoolctl)")
     ap.add_argument("--cache-doc-text", action="store_true",
                     help="experiment: give newsgraph's stages Docs whose .text is computed once")
-    ap.add_argument("--only", choices=("peer", "newsgraph"), help="run one system (used by --rss)")
-    ap.add_argument("--rss", action="store_true", help="also run each system alone in a child for its peak RSS")
-    ap.add_argument("--json", action="store_true", help="print one JSON line (used by --rss)")
+    ap.add_argument("--same-process", action="store_true",
+                    help="run both systems in this process (the method before; see the docstring)")
+    ap.add_argument("--only", choices=("peer", "newsgraph"), help="run one system (used by the children)")
+    ap.add_argument("--rss", action="store_true",
+                    help="with --same-process: also run each system alone in a child for its peak RSS")
+    ap.add_argument("--json", action="store_true", help="print one JSON line (used by the children)")
     args = ap.parse_args()
     inputs = load_pages(shared_dir(), args.every, args.fundus)
     pages = accepted(inputs)
-    results = run_rounds(args, pages)
-    if args.json:
-        print(json.dumps({"peak_rss_mb": peak_mb(), "cpu": sum(r.cpu for r in results)}))
-        return
+    argv = ["--every", str(args.every), "--batch", str(args.batch)] + (["--fundus"] if args.fundus else [])
+    argv += ["--batch-size", str(args.batch_size)] if args.batch_size else []
+    argv += ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
+    argv += ["--cache-doc-text"] if args.cache_doc_text else []
     rss: dict[str, float] = {}
-    if args.rss:
-        argv = ["--every", str(args.every), "--batch", str(args.batch)] + (["--fundus"] if args.fundus else [])
-        argv += ["--batch-size", str(args.batch_size)] if args.batch_size else []
-        argv += ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
-        argv += ["--cache-doc-text"] if args.cache_doc_text else []
-        rss = {s: child_peak(s, argv) for s in ("peer", "newsgraph")}
+    if args.json:
+        results = run_rounds(args, pages)
+        print(json.dumps({"peak_rss_mb": peak_mb(), "results": [asdict(r) for r in results]}))
+        return
+    if not args.same_process:
+        results, rss = isolated_rounds(args.rounds, argv)
+    else:
+        results = run_rounds(args, pages)
+        if args.rss:
+            rss = {s: child_peak(s, argv) for s in ("peer", "newsgraph")}
     print_table(results, len(pages), len(inputs), rss)
 
 

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
 from newsgraph.api import analyze_paths
 from newsgraph.cli_corpus import COMMANDS as CORPUS_COMMANDS
 from newsgraph.cli_eval import eval_app
+from newsgraph.cli_progress import Bar
 from newsgraph.cli_serve import demo, serve
 from newsgraph.errors import InputError
 from newsgraph.model import Article
@@ -70,10 +71,10 @@ def _error_line(error: InputError) -> str:
     return " ".join(f"error: {error.source}: {error.reason}".split())
 
 
-def _progress(total: int, quiet: bool) -> Progress:
+def _progress(total: int, quiet: bool) -> Bar:
     """A bar on stderr. Records printed meanwhile go to stdout as they are: Rich would otherwise send them to
     its own console (stderr) whenever stderr is a terminal, even with stdout redirected to a file."""
-    return Progress(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    return Bar(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=err, transient=True, disable=quiet or total < 2 or not err.is_terminal,
                     redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
 

@@ -14,9 +14,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from newsgraph.cli_progress import Bar
 from newsgraph.corpus import ConnectOptions, Corpus
 from newsgraph.engines import EngineOptions, load_parquet, run_ingest
 from newsgraph.errors import NewsgraphError
@@ -120,8 +121,8 @@ def ingest(
         raise typer.Exit(2) from exc
     store = _open(db) if output is None else None
     total = sum(1 for _ in expand_paths(sources))
-    progress = Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
-                        console=err, transient=True, disable=quiet)
+    progress = Bar(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
+                   console=err, transient=True, disable=quiet)
     with progress:
         task = progress.add_task("ingest", total=total)
 
@@ -162,8 +163,8 @@ def load(
         raise typer.Exit(2)
     options = IngestOptions(connect=ConnectOptions(features=connect), batch=batch)
     store = _open(db)
-    progress = Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), _Rate(), console=err,
-                        transient=True, disable=quiet)
+    progress = Bar(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), _Rate(), console=err,
+                   transient=True, disable=quiet)
     with progress:
         task = progress.add_task("load", total=None)
         try:
