@@ -48,6 +48,19 @@ def test_ingest_exit_codes_name_each_failure(tmp_path: Path) -> None:
     assert code == 2 and "unknown stage(s) nosuch" in err
 
 
+
+def test_pages_in_a_language_not_analysed_are_skipped_with_the_reason_not_failed(tmp_path: Path) -> None:
+    """A multilingual source (a CC-NEWS archive, a feed) is not broken for holding them: exit code 0."""
+    bad = Path(__file__).resolve().parent / "fixtures" / "bad"
+    code, _, err = run("ingest", "--db", str(tmp_path / "l.db"), str(ARTICLES), str(bad / "german.txt"),
+                       str(bad / "spanish.txt"))
+    assert code == 0, err
+    assert "12 ingested (0 near-duplicates), 0 already stored, 2 skipped, 0 failed" in err
+    assert f"skipped: {bad / 'german.txt'}: language 'de' is not analysed" in err
+    assert f"skipped: {bad / 'spanish.txt'}: language 'es' is not analysed" in err
+    code, _, err = run("ingest", "--db", str(tmp_path / "l.db"), str(bad / "no-article.html"))
+    assert code == 126 and "0 skipped, 1 failed" in err  # a page that is broken still fails
+
 def test_ingest_names_skipped_inputs_and_caps_the_list(tmp_path: Path) -> None:
     entry = "<entry><title>E{0}</title><id>urn:e{0}</id><updated>2024-05-20T10:00:00Z</updated></entry>"
     feed = tmp_path / "empty.atom"

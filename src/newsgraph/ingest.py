@@ -18,7 +18,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from newsgraph.corpus import ConnectOptions, Corpus
-from newsgraph.errors import InputError
+from newsgraph.errors import InputError, UnsupportedLanguage
 from newsgraph.model import RawDocument
 from newsgraph.read.feeds import Skipped, iter_feed, looks_like_feed
 from newsgraph.read.sources import ReadResult, expand_paths, read_path
@@ -28,6 +28,12 @@ from newsgraph.store.base import Store
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 Outcome = Literal["ingested", "near_duplicate", "duplicate", "skipped", "failed"]
+
+
+def outcome_of(error: InputError) -> Outcome:
+    """A page in a language the pipeline does not analyse is skipped, not failed: a multilingual source (a CC-NEWS
+    archive, a feed) is not broken for holding one, and its failures stay the inputs that are."""
+    return "skipped" if isinstance(error, UnsupportedLanguage) else "failed"
 Progress = Callable[[Outcome, str], None]
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
@@ -173,7 +179,7 @@ class _Run:
         ready = []
         for (i, doc), result in zip(new.items(), analysed, strict=True):
             if isinstance(result, InputError):
-                self._note("failed", doc.source, result.reason)
+                self._note(outcome_of(result), doc.source, result.reason)
             else:
                 ready.append((i, result))
         for added, (_, article) in zip(self.corpus.add_batch(ready), ready, strict=True):

@@ -19,7 +19,7 @@ from typing import Any
 from newsgraph.connect.near_duplicates import NearDupParams
 from newsgraph.corpus import ConnectOptions, Corpus, Prepared, prepare
 from newsgraph.errors import InputError
-from newsgraph.ingest import IngestReport, Outcome, Progress, article_id
+from newsgraph.ingest import IngestReport, Outcome, Progress, article_id, outcome_of
 from newsgraph.model import Article, RawDocument
 from newsgraph.read.feeds import Skipped, iter_feed, looks_like_feed
 from newsgraph.read.sources import ReadResult, read_bytes
@@ -113,7 +113,7 @@ class Analyse:
 
 def _output(result: Article | InputError, connect: ConnectOptions | None) -> Row:
     if isinstance(result, InputError):
-        return {"status": "failed", "reason": result.reason}
+        return {"status": outcome_of(result), "reason": result.reason}
     row: Row = {"status": "ok", "url": result.url, "headline": result.headline, "published": result.published,
                 "language": result.language, "article": article_json(result)}
     if connect is not None:
