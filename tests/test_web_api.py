@@ -244,6 +244,10 @@ def test_write_endpoint_needs_the_token(db: Path, tmp_path: Path) -> None:
         ("POST", "/api/articles", {"json": page, "headers": {"Authorization": "Bearer " + TOKEN}}))
     assert (missing.status_code, wrong.status_code, empty.status_code) == (401, 401, 422)
     assert missing.headers["www-authenticate"] == "Bearer"
+    german = (Path(__file__).resolve().parent / "fixtures" / "bad" / "german.txt").read_text(encoding="utf-8")
+    skipped = fetch(app, ("POST", "/api/articles", {"json": {"text": german},
+                                                   "headers": {"Authorization": "Bearer " + TOKEN}}))[0]
+    assert skipped.status_code == 422 and "language 'de' is not analysed" in skipped.text
     assert ok.status_code == 201 and ok.json()["report"]["ingested"] == 1
     new_id = ok.json()["ids"][0]
     assert again.json()["ids"] == [] and again.json()["report"]["duplicates"] == 1

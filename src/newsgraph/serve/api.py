@@ -149,7 +149,8 @@ def require_token(request: Request,
              summary="Ingest one page (needs the bearer token)")
 async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
     """The page goes through newsgraph's ingest on the server's one writer (``serve/writer.py``), which keeps
-    the pipeline, the store and its connect state across posts; a page that fails is a 422 naming the reason."""
+    the pipeline, the store and its connect state across posts; a page that fails, or is skipped (its
+    language is not analysed), is a 422 naming the reason."""
     state = request.app.state
     doc = page.document()
     unwritable: tuple[type[BaseException], ...] = (StoreError, *driver_errors())
@@ -158,9 +159,9 @@ async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
     except unwritable as exc:
         raise HTTPException(503, f"the corpus could not be written now: {' '.join(str(exc).split())}: try again in a "
                                  "moment", headers={"Retry-After": "5"}) from exc
-    if report.failed:
+    if report.failed or report.skipped:  # one page: skipped (a language not analysed) is not ingested either
         raise invalid("body", "html" if doc.kind == "html" else "text",
-                      f"the page was not ingested: {report.failed[0][1]}")
+                      f"the page was not ingested: {(report.failed or report.skipped)[0][1]}")
     ids = await run_in_threadpool(_ids_after, state.reader, before)
     return IngestOut.model_validate({"ids": ids, "report": report.to_dict()})
 
