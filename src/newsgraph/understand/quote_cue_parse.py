@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsgraph.understand.lemmas import lemma_of
 from newsgraph.understand.quote_cues import (
     BELIEF,
     CALL_PREPS,
@@ -47,14 +48,14 @@ class Found:
 
 
 def _cue_prep(verb: Token) -> Token | None:
-    preps = PREP_CUES.get(verb.lemma_.lower(), frozenset())
+    preps = PREP_CUES.get(lemma_of(verb).lower(), frozenset())
     return next((c for c in verb.rights if c.dep_ == "prep" and c.lower_ in preps), None)
 
 
 def is_cue_verb(tok: Token) -> bool:
     if tok.pos_ not in ("VERB", "AUX"):  # first: most tokens are not verbs, and their lemma need not be read
         return False
-    lemma = tok.lemma_.lower()
+    lemma = lemma_of(tok).lower()
     if lemma in PREP_CUES and _cue_prep(tok) is not None:
         return True
     if not (lemma in SPEECH or lemma in BELIEF):
@@ -86,7 +87,7 @@ def subject_of(verb: Token, quoted: Callable[[int], bool] = _nothing_quoted) -> 
             if child.dep_ in _SPEAKER_DEPS and not quoted(child.idx):
                 if child.dep_ == "nsubjpass":
                     return None  # "X was told ...": X is not the speaker, and no agent was given
-                if child.dep_ == "nsubj" and child.lower_ == "it" and tok.lemma_ in ("be",):
+                if child.dep_ == "nsubj" and child.lower_ == "it" and lemma_of(tok) in ("be",):
                     return None
                 return None if child.ent_type_ in _TIME_ENTS else child
         if tok.dep_ in _CLIMB and tok.head is not tok:
@@ -96,7 +97,7 @@ def subject_of(verb: Token, quoted: Callable[[int], bool] = _nothing_quoted) -> 
             noun = tok.head
             if noun.pos_ in ("PROPN", "PRON"):
                 return noun
-            if noun.lemma_.lower() in _MESSAGES:  # "his office put out a statement saying ...": the office
+            if lemma_of(noun).lower() in _MESSAGES:  # "his office put out a statement saying ...": the office
                 if noun.head.pos_ == "VERB" and noun.dep_ in ("dobj", "pobj") and noun.head is not noun:
                     tok = noun.head
                     continue
@@ -145,7 +146,7 @@ def _range(tokens: Iterable[Token]) -> CharRange | None:
 
 def clause_content(verb: Token) -> CharRange | None:
     """Content carried by a clause: "said (that) CLAUSE", "told X that CLAUSE", "urged X to ..."."""
-    lemma = verb.lemma_.lower()
+    lemma = lemma_of(verb).lower()
     for child in verb.children:
         if child.dep_ == "ccomp" and child.i > verb.i:
             return _range(child.subtree)
@@ -161,7 +162,7 @@ def clause_content(verb: Token) -> CharRange | None:
 
 def object_content(verb: Token, any_verb: bool = False) -> CharRange | None:
     """Content carried by objects: "blamed X for Y", "called for Y", "compared X to Y"."""
-    if verb.lemma_.lower() not in OBJECT_CONTENT and not any_verb:
+    if lemma_of(verb).lower() not in OBJECT_CONTENT and not any_verb:
         return None
     toks: list[Token] = []
     for child in verb.rights:
@@ -200,7 +201,7 @@ def read_cue(verb: Token, quoted: Callable[[int], bool] = _nothing_quoted) -> Fo
     if not is_cue_verb(verb):
         return None
     head = subject_of(verb, quoted)
-    lemma = verb.lemma_.lower()
+    lemma = lemma_of(verb).lower()
     content = clause_content(verb)
     prep = _cue_prep(verb) if lemma in PREP_CUES else None
     if content is None and prep is not None:
@@ -253,7 +254,7 @@ def read_governor(first: Token, quoted: Callable[[int], bool]) -> Found | None:
             break
     else:
         return None
-    if tok.pos_ != "VERB" or tok.lemma_ in ("be", "have", "become", "seem") or tok.i > first.i:
+    if tok.pos_ != "VERB" or lemma_of(tok) in ("be", "have", "become", "seem") or tok.i > first.i:
         return None  # a copula's subject ("X was "disgusting"") is what is talked about, not who talks
     head = subject_of(tok, quoted)
     if head is None or head.i > tok.i:

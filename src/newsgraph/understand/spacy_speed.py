@@ -1,6 +1,6 @@
 """CPU savings on a loaded spaCy pipeline that leave its output unchanged (tests/test_spacy_speed.py compares).
 
-Two costs dominate a small English pipeline's parse of news text, and neither is in the model's weights:
+Three costs of a small English pipeline's parse of news text are not in the model's weights:
 
 * Matrix products. thinc multiplies with BLIS by default; numpy's OpenBLAS does the same products about three
   times faster on current x86 CPUs (tok2vec and the NER's own tok2vec are mostly these products). OpenBLAS is
@@ -12,6 +12,12 @@ Two costs dominate a small English pipeline's parse of news text, and neither is
   ~15 % of the parse. ``FastAttributeRuler`` applies the same patterns through hash lookups, with the ruler's
   own normalised values and its precedence (later patterns win). Models whose patterns use more than it knows
   (operators, other attributes, longer patterns) keep spaCy's ruler.
+* The rule-based ``lemmatizer`` lemmatizes every token (about 6 ms of an article's 70 ms parse), and newsgraph
+  reads the lemmas of few: verbs that may introduce speech, nouns that may name a speaker. ``LazyLemmatizer``
+  stands in for it and ``lemmas.lemma_of`` lemmatizes a token when it is read, with the same lemmatizer (its
+  rules, its cache, and any lemma the attribute ruler set first), so every lemma read is the one the model
+  gives. Code that reads ``token.lemma_`` directly on such a doc gets "" for a token not yet read through
+  ``lemma_of``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import numpy as np
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, POS, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from newsgraph.understand.lemmas import LEMMATIZER_KEY, LEMMATIZERS
 
 # Pattern keys FastAttributeRuler reads, in its row order, and the ones an index lookup can start from.
 _KEYS = ("TAG", "LOWER", "DEP", "IS_SPACE")
@@ -242,3 +250,39 @@ class FastAttributeRuler:
 @Language.factory("newsgraph_attribute_ruler")
 def make_fast_attribute_ruler(nlp: Language, name: str) -> FastAttributeRuler:
     return FastAttributeRuler(nlp.vocab)
+
+
+# ------------------------------------------------------------------------------------------- lemmas on demand
+
+def use_lazy_lemmatizer(nlp: Language) -> Language:
+    """Swap a rule-mode ``lemmatizer`` for ``LazyLemmatizer`` (others, and one set to overwrite, are kept)."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return nlp
+    lemmatizer: Any = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "rule" or getattr(lemmatizer, "overwrite", True):
+        return nlp
+    lemmatizer(Doc(nlp.vocab, words=["checks"], pos=["VERB"]))  # spaCy checks its tables on a first call: here
+    key = f"{nlp.meta.get('name', '')}-{id(lemmatizer)}"
+    nlp.replace_pipe("lemmatizer", "newsgraph_lazy_lemmatizer", config={"key": key})
+    lazy: Any = nlp.get_pipe("lemmatizer")
+    lazy.lemmatizer = lemmatizer  # held here; the registry only points to it
+    LEMMATIZERS[key] = lemmatizer
+    return nlp
+
+
+class LazyLemmatizer:
+    """Lemmatizes no token: marks the doc so that ``lemma_of`` knows which lemmatizer to ask."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.lemmatizer: Any = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data[LEMMATIZER_KEY] = self.key
+        return doc
+
+
+@Language.factory("newsgraph_lazy_lemmatizer", default_config={"key": ""}, assigns=["token.lemma"])
+def make_lazy_lemmatizer(nlp: Language, name: str, key: str) -> LazyLemmatizer:
+    return LazyLemmatizer(key)
+

