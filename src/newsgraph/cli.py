@@ -75,8 +75,8 @@ def _progress(total: int, quiet: bool) -> Bar:
     """A bar on stderr. Records printed meanwhile go to stdout as they are: Rich would otherwise send them to
     its own console (stderr) whenever stderr is a terminal, even with stdout redirected to a file."""
     return Bar(TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True, disable=quiet or total < 2 or not err.is_terminal,
-                    redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
+               console=err, transient=True, disable=quiet or total < 2 or not err.is_terminal,
+               redirect_stdout=sys.stdout.isatty(), redirect_stderr=False)
 
 
 @app.command()

@@ -28,14 +28,14 @@ from newsgraph.store.base import Store
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 Outcome = Literal["ingested", "near_duplicate", "duplicate", "skipped", "failed"]
+Progress = Callable[[Outcome, str], None]
+_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
 
 def outcome_of(error: InputError) -> Outcome:
     """A page in a language the pipeline does not analyse is skipped, not failed: a multilingual source (a CC-NEWS
     archive, a feed) is not broken for holding one, and its failures stay the inputs that are."""
     return "skipped" if isinstance(error, UnsupportedLanguage) else "failed"
-Progress = Callable[[Outcome, str], None]
-_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
 
 @dataclass(frozen=True, slots=True)
