@@ -21,6 +21,9 @@ class InputError(NewsgraphError):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:  # pickled whole: crosses process boundaries
+        return (type(self), (self.source, self.reason))
+
 
 class UnsupportedLanguage(InputError):
     pass

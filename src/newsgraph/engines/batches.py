@@ -18,6 +18,7 @@ from typing import Any
 
 from newsgraph.connect.near_duplicates import NearDupParams
 from newsgraph.corpus import ConnectOptions, Corpus, Prepared, prepare
+from newsgraph.engines.analysis_process import PipelineProcess
 from newsgraph.errors import InputError
 from newsgraph.ingest import IngestReport, Outcome, Progress, article_id, outcome_of
 from newsgraph.model import Article, RawDocument
@@ -88,9 +89,15 @@ class Analyse:
     """Input rows -> output rows. Build it once per worker: the spaCy model and stages load in ``__init__``,
     so a Ray actor pays for them once, not once per batch."""
 
-    def __init__(self, options: AnalyzeOptions, connect: ConnectOptions | None = None) -> None:
+    def __init__(self, options: AnalyzeOptions, connect: ConnectOptions | None = None, *,
+                 own_process: bool = False) -> None:
+        """``own_process``: run the pipeline in a child process with one thread (``analysis_process``), for a
+        worker whose process holds other threads (a Ray actor)."""
         self.connect = connect
-        if options.nlp:
+        self.pipeline: Pipeline | PipelineProcess
+        if options.nlp and own_process:
+            self.pipeline = PipelineProcess(options)
+        elif options.nlp:
             from newsgraph.understand.stages import load_nlp, load_stages
 
             self.pipeline = Pipeline(options, load_nlp(options.spacy_model), load_stages(options.stages))

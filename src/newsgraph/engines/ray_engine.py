@@ -2,7 +2,8 @@
 pipeline, on a local Ray instance or the cluster at ``address``:
 
     read_binary_files(files) -> map_batches(explode)           read tasks: bytes -> input rows (JSONL, WARC, ...)
-        -> map_batches(Analyse, actor pool of ``workers``)     spaCy model and stages loaded once per actor
+        -> map_batches(Analyse, actor pool of ``workers``)     spaCy model and stages loaded once per actor,
+                                                               in a child process of its own
         -> iter_batches on the driver -> StoreWriter | Parquet one transaction per batch, connected in order
 
 Files go through ``read_binary_files`` and the project's own readers rather than ``read_json``: a bad line
@@ -321,7 +322,7 @@ class _AnalyseTable:
     """``Analyse`` on Arrow tables: the callable class Ray builds once per actor."""
 
     def __init__(self, options: IngestOptions) -> None:
-        self.analyse = Analyse(options.analyze, options.connect)
+        self.analyse = Analyse(options.analyze, options.connect, own_process=True)
 
     def __call__(self, table: Any) -> Any:
         import pyarrow as pa
