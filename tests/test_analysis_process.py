@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.engines.analysis_process import PipelineProcess
-from newsgraph.errors import InputError, NewsgraphError, UnsupportedLanguage
+from newsgraph.engines.analysis_process import AnalysisProcessError, PipelineProcess
+from newsgraph.errors import InputError, UnsupportedLanguage
 from newsgraph.model import RawDocument
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
@@ -45,12 +45,12 @@ def test_a_child_process_analyses_as_the_pipeline_does_in_a_process_with_one_thr
 
 
 def test_a_child_that_cannot_load_its_model_says_why() -> None:
-    with pytest.raises(NewsgraphError, match="could not load the pipeline: NewsgraphError: spaCy model 'no_such"):
+    with pytest.raises(AnalysisProcessError, match="could not load the pipeline: NewsgraphError: spaCy model 'no_such"):
         PipelineProcess(AnalyzeOptions(spacy_model="no_such_model"))
 
 
 def test_a_child_that_dies_is_an_error_naming_its_exit_code() -> None:
     child = PipelineProcess(AnalyzeOptions(nlp=False))
     os.kill(child._child.pid, 9)
-    with pytest.raises(NewsgraphError, match=r"the analysis process ended \(exit code -9\)"):
+    with pytest.raises(AnalysisProcessError, match=r"the analysis process ended \(exit code -9\)"):
         list(child.analyze_many(_docs()[:1]))

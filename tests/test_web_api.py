@@ -4,6 +4,8 @@ search filters and facets, the seed page's Tags and Similar News, and the token-
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import httpx
 import lxml.html
 import pytest
 
+from newsgraph.engines.analysis_process import PipelineProcess
 from newsgraph.ingest import IngestOptions
 from newsgraph.serve import queries
 from newsgraph.serve.app import ServeSettings, create_app
@@ -282,10 +285,10 @@ def test_posts_share_one_pipeline_and_name_their_source(db: Path, tmp_path: Path
     r1 = fetch(app, ("POST", "/api/articles", {"json": first, "headers": auth}))[0]
     pipeline = writer.pipeline
     assert r1.status_code == 201, r1.text
-    assert pipeline is not None and pipeline._nlp is not None
+    assert isinstance(pipeline, PipelineProcess) and pipeline.alive()  # spaCy in a process of its own
     r2 = fetch(app, ("POST", "/api/articles", {"json": second, "headers": auth}))[0]
     assert r2.status_code == 201, r2.text
-    assert writer.pipeline is pipeline and pipeline._nlp is not None
+    assert writer.pipeline is pipeline and pipeline.alive()
     assert writer.loads == 1  # the store's connect state was read once, not once per post
     con = sqlite3.connect(tmp_path / "w.db")
     try:
@@ -297,6 +300,16 @@ def test_posts_share_one_pipeline_and_name_their_source(db: Path, tmp_path: Path
     assert sources[1].startswith("api:") and len(sources[1]) == 20 and "/" not in sources[1]
     quotes = get(app, f"/api/articles/{r1.json()['ids'][0]}").json()["quotes"]
     assert any(q["speaker"] == "Maria Lopez" for q in quotes), quotes  # the full pipeline ran
+    os.kill(pipeline._child.pid, signal.SIGKILL)  # the analysis process dies: that post is a 503, the next lands
+    third = {"text": "Tram line extended\n\n" + body.replace("bridge", "tram line")}
+    r3, r4 = fetch(app, ("POST", "/api/articles", {"json": third, "headers": auth}),
+                   ("POST", "/api/articles", {"json": third, "headers": auth}))
+    assert r3.status_code == 503 and r3.headers["retry-after"] == "5", r3.text
+    assert "could not be analysed now: the analysis process ended" in r3.json()["detail"]
+    assert r4.status_code == 201 and r4.json()["report"]["ingested"] == 1, r4.text
+    assert writer.pipeline is not pipeline and writer.pipeline.alive()
+    writer.close()
+    assert not pipeline.alive() and writer.pipeline is None
 
 
 def test_posts_keep_the_connect_state_and_read_it_again_after_another_writer(tmp_path: Path) -> None:

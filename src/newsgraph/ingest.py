@@ -25,7 +25,7 @@ from newsgraph.read.sources import ReadResult, expand_paths, read_path
 from newsgraph.read.warc import GZIP_MAGIC, iter_warc, looks_like_warc
 from newsgraph.settings import default
 from newsgraph.store.base import Store
-from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
+from newsgraph.understand.pipeline import Analyser, AnalyzeOptions, Pipeline
 
 Outcome = Literal["ingested", "near_duplicate", "duplicate", "skipped", "failed"]
 Progress = Callable[[Outcome, str], None]
@@ -146,7 +146,7 @@ def iter_inputs(sources: Iterable[str], *, max_bytes: int) -> Iterator[ReadResul
 
 class _Run:
     def __init__(self, store: Store, options: IngestOptions, progress: Progress | None,
-                 pipeline: Pipeline | None = None, corpus: Corpus | None = None) -> None:
+                 pipeline: Analyser | None = None, corpus: Corpus | None = None) -> None:
         if corpus is not None and corpus.store is not store:
             raise ValueError("the Corpus given to ingest must be the one over the store it writes to")
         self.store, self.options = store, options
@@ -187,15 +187,16 @@ class _Run:
 
 
 def ingest(sources: Iterable[str], store: Store, options: IngestOptions | None = None,
-           progress: Progress | None = None, pipeline: Pipeline | None = None) -> IngestReport:
+           progress: Progress | None = None, pipeline: Analyser | None = None) -> IngestReport:
     """Ingest every input of ``sources`` into ``store``; ``progress(outcome, source)`` is called per input.
-    ``pipeline``: a Pipeline to reuse (its spaCy model stays loaded across calls), else one built from options."""
+    ``pipeline``: a Pipeline to reuse (its spaCy model stays loaded across calls), or one in a process of its
+    own (``PipelineProcess``), else one built from options."""
     options = options or IngestOptions()
     return ingest_results(iter_inputs(sources, max_bytes=options.max_bytes), store, options, progress, pipeline)
 
 
 def ingest_results(items: Iterable[ReadResult | Skipped], store: Store, options: IngestOptions | None = None,
-                   progress: Progress | None = None, pipeline: Pipeline | None = None,
+                   progress: Progress | None = None, pipeline: Analyser | None = None,
                    corpus: Corpus | None = None) -> IngestReport:
     """Ingest inputs already read (e.g. a page posted to the web API), as ``ingest`` does files. ``corpus``: the
     store's connect state already loaded, to reuse (a writer that ingests again and again: the web server)."""

@@ -24,6 +24,11 @@ from newsgraph.model import Article, RawDocument
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 _READY = "ready"
+
+
+class AnalysisProcessError(NewsgraphError):
+    """The child process could not load the pipeline, or ended: the batch was not analysed."""
+
 _CHILD = "from newsgraph.engines.analysis_process import main; main()"
 
 
@@ -54,7 +59,7 @@ class PipelineProcess:
         answer = self._answer()
         if answer != _READY:
             self.close()
-            raise NewsgraphError(f"the analysis process could not load the pipeline: {answer}")
+            raise AnalysisProcessError(f"the analysis process could not load the pipeline: {answer}")
 
     @property
     def _stdin(self) -> IO[bytes]:
@@ -67,12 +72,16 @@ class PipelineProcess:
             return _recv(self._child.stdout)
         except EOFError as exc:
             code = self._child.wait()
-            raise NewsgraphError(f"the analysis process ended (exit code {code}): see its messages above") from exc
+            raise AnalysisProcessError(f"the analysis process ended (exit code {code}): see its messages "
+                                       "above") from exc
 
     def analyze_many(self, docs: Iterable[RawDocument], batch: int = 16) -> Iterator[Article | InputError]:
         _send(self._stdin, (list(docs), batch))
         results: list[Article | InputError] = self._answer()
         return iter(results)
+
+    def alive(self) -> bool:
+        return self._child.poll() is None
 
     def close(self) -> None:
         """Let the child go (it ends when its stdin closes) and wait for it."""

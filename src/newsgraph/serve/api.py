@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from newsgraph.engines.analysis_process import AnalysisProcessError
 from newsgraph.model import RawDocument
 from newsgraph.read.decode import detect_kind
 from newsgraph.serve import queries
@@ -158,6 +159,9 @@ async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
         report, before = await state.writer.ingest(doc)
     except unwritable as exc:
         raise HTTPException(503, f"the corpus could not be written now: {' '.join(str(exc).split())}: try again in a "
+                                 "moment", headers={"Retry-After": "5"}) from exc
+    except AnalysisProcessError as exc:  # the writer starts another on the next post
+        raise HTTPException(503, f"the page could not be analysed now: {' '.join(str(exc).split())}: try again in a "
                                  "moment", headers={"Retry-After": "5"}) from exc
     if report.failed or report.skipped:  # one page: skipped (a language not analysed) is not ingested either
         raise invalid("body", "html" if doc.kind == "html" else "text",

@@ -4,7 +4,10 @@ It keeps, across posts, what is costly to get: the language pipeline (spaCy load
 open store and the store's connect state (the story clusterer and the document frequencies, which ``Corpus``
 reads from the store: about a second at 10k articles, more as the corpus grows, when it was read again for
 every post). Everything runs on one thread of its own, so posts are written one at a time, in the order they
-arrive, and the store's connection stays with the thread that opened it.
+arrive, and the store's connection stays with the thread that opened it. With the language stages on, the
+pipeline itself runs in a child process with one thread (``engines.analysis_process``): in the server's process,
+among uvicorn's threads, spaCy's parser and NER run about a third slower, and a parse there would hold the
+interpreter's lock against the threads serving pages. A child that dies is replaced on the next post.
 
 Another process may write to the same store between two posts (``newsgraph ingest``): the store's last ``seq``
 then differs from the one this writer left, and the connect state is read again before the next post, as a new
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from newsgraph.corpus import Corpus
     from newsgraph.ingest import IngestOptions, IngestReport
     from newsgraph.store.base import Store
-    from newsgraph.understand.pipeline import Pipeline
+    from newsgraph.understand.pipeline import Analyser
 
 
 class Writer:
@@ -34,7 +37,7 @@ class Writer:
     def __init__(self, store_url: str, options: IngestOptions | None = None) -> None:
         self.store_url = store_url  # with its password: what the store is opened with
         self.options = options
-        self.pipeline: Pipeline | None = None  # built on the first post
+        self.pipeline: Analyser | None = None  # built on the first post
         self.loads = 0  # how many times the connect state was read from the store (tests read it)
         self._store: Store | None = None
         self._corpus: Corpus | None = None
@@ -49,13 +52,14 @@ class Writer:
 
     def _ingest(self, doc: RawDocument) -> tuple[IngestReport, int]:
         from newsgraph.corpus import Corpus
+        from newsgraph.engines.analysis_process import PipelineProcess
         from newsgraph.ingest import IngestOptions, ingest_results  # the language tools load on the first post
         from newsgraph.store import open_store
         from newsgraph.understand.pipeline import Pipeline
 
         options = self.options or IngestOptions()
         if self.pipeline is None:
-            self.pipeline = Pipeline(options.analyze)
+            self.pipeline = PipelineProcess(options.analyze) if options.analyze.nlp else Pipeline(options.analyze)
         if self._store is None:
             self._store = open_store(self.store_url)
         before = self._store.max_seq()
@@ -67,6 +71,8 @@ class Writer:
                                     pipeline=self.pipeline, corpus=self._corpus)
         except BaseException:
             self._drop()
+            if isinstance(self.pipeline, PipelineProcess) and not self.pipeline.alive():
+                self.pipeline = None  # the next post starts another
             raise
         after = self._store.max_seq()
         # articles other than this post's: another process wrote around it, so read the state again next time
@@ -88,3 +94,7 @@ class Writer:
         if thread is not None:
             thread.submit(self._drop).result()
             thread.shutdown()
+        close = getattr(self.pipeline, "close", None)  # a pipeline process ends; an in-process one stays loaded
+        if close is not None:
+            self.pipeline = None
+            close()

@@ -25,6 +25,13 @@ class Stage(Protocol):
     def __call__(self, article: Article, doc: Any) -> Article: ...
 
 
+class Analyser(Protocol):
+    """What ingest needs of a pipeline: a ``Pipeline``, or one in a process of its own
+    (``engines.analysis_process.PipelineProcess``)."""
+
+    def analyze_many(self, docs: Iterable[RawDocument], batch: int = 16) -> Iterator[Article | InputError]: ...
+
+
 class StageError(NewsgraphError):
     def __init__(self, stage: str, source: str, reason: str) -> None:
         super().__init__(f"{source}: stage {stage} failed: {reason}")
