@@ -24,12 +24,11 @@ from newsgraph.model import Article, RawDocument
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 
 _READY = "ready"
+_CHILD = "from newsgraph.engines.analysis_process import main; main()"
 
 
 class AnalysisProcessError(NewsgraphError):
     """The child process could not load the pipeline, or ended: the batch was not analysed."""
-
-_CHILD = "from newsgraph.engines.analysis_process import main; main()"
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
@@ -106,12 +105,7 @@ def main() -> None:
     sys.stdout = sys.stderr  # a stray print must not corrupt the channel
     options: AnalyzeOptions = _recv(channel_in)
     try:  # the model loads now, so that a failure is told at once
-        if options.nlp:
-            from newsgraph.understand.stages import load_nlp, load_stages
-
-            pipeline = Pipeline(options, load_nlp(options.spacy_model), load_stages(options.stages))
-        else:
-            pipeline = Pipeline(options)
+        pipeline = Pipeline(options).loaded()
     except Exception as exc:  # told to the parent, which raises it with this text
         _send(channel_out, f"{type(exc).__name__}: {exc}")
         return

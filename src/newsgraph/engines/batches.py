@@ -95,14 +95,7 @@ class Analyse:
         worker whose process holds other threads (a Ray actor)."""
         self.connect = connect
         self.pipeline: Pipeline | PipelineProcess
-        if options.nlp and own_process:
-            self.pipeline = PipelineProcess(options)
-        elif options.nlp:
-            from newsgraph.understand.stages import load_nlp, load_stages
-
-            self.pipeline = Pipeline(options, load_nlp(options.spacy_model), load_stages(options.stages))
-        else:
-            self.pipeline = Pipeline(options)
+        self.pipeline = PipelineProcess(options) if options.nlp and own_process else Pipeline(options).loaded()
 
     def __call__(self, rows: Sequence[Row]) -> list[Row]:
         docs = [(r, RawDocument(r["source"], r["content"], r["kind"], url=r["url"], published=r["published"]))

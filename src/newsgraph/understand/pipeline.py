@@ -63,6 +63,13 @@ class Pipeline:
             self._stages = load_stages(self.options.stages)
         return self._nlp, self._stages
 
+    def loaded(self) -> Pipeline:
+        """This pipeline with its spaCy model and stages loaded now, when its options run the language stages (as
+        a worker wants it: a missing model fails at start, not on the first batch)."""
+        if self.options.nlp:
+            self._load()
+        return self
+
     def structure(self, doc: RawDocument) -> Article:
         return structure(doc, languages=self.options.languages, min_body_chars=self.options.min_body_chars)
 
