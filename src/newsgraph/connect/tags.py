@@ -171,13 +171,17 @@ def _in_headline(c: Candidate, headline: str, fold: bool = False) -> bool:
 _URL_ID = re.compile(r"^(?:[0-9a-f]{6,}|\d+|[a-z]?\d[\w]*|index|html?|php|amp|article|story|news)$")
 
 
+def _url_path(url: str) -> str:
+    """The path of a URL, lower case, without its scheme, host, query and fragment."""
+    return re.sub(r"^[a-z]+://[^/]+", "", url.casefold()).split("?")[0].split("#")[0]
+
+
 def url_words(url: str | None) -> str:
     """The words of a URL's path, lower case ("/sports/crimson-tide-wins-603e9d" -> "sports crimson tide
     wins"): most news URLs spell out the headline, and the section, in their path."""
     if not url:
         return ""
-    path = re.sub(r"^[a-z]+://[^/]+", "", url.casefold()).split("?")[0].split("#")[0]
-    words = re.split(r"[/\-_.+]+", path)
+    words = re.split(r"[/\-_.+]+", _url_path(url))
     return " ".join(w for w in words if w and not _URL_ID.match(w))
 
 
@@ -194,9 +198,8 @@ def url_sections(url: str | None) -> list[str]:
     at most three words each, shown capitalised ("/music/artists/x" -> ["Artists", "Music"])."""
     if not url:
         return []
-    path = re.sub(r"^[a-z]+://[^/]+", "", url.casefold()).split("?")[0].split("#")[0]
     out = []
-    for folder in path.strip("/").split("/")[:-1]:
+    for folder in _url_path(url).strip("/").split("/")[:-1]:
         words = [w for w in re.split(r"[\-_.+]+", folder) if w]
         if not words or len(words) > 3 or not all(w.isalpha() for w in words) or _NOT_SECTION.match(folder):
             continue

@@ -158,16 +158,20 @@ async def api_ingest(request: Request, page: ArticleIn) -> IngestOut:
     try:
         report, before = await state.writer.ingest(doc)
     except unwritable as exc:
-        raise HTTPException(503, f"the corpus could not be written now: {' '.join(str(exc).split())}: try again in a "
-                                 "moment", headers={"Retry-After": "5"}) from exc
+        raise _try_again("the corpus could not be written now", exc) from exc
     except AnalysisProcessError as exc:  # the writer starts another on the next post
-        raise HTTPException(503, f"the page could not be analysed now: {' '.join(str(exc).split())}: try again in a "
-                                 "moment", headers={"Retry-After": "5"}) from exc
+        raise _try_again("the page could not be analysed now", exc) from exc
     if report.failed or report.skipped:  # one page: skipped (a language not analysed) is not ingested either
         raise invalid("body", "html" if doc.kind == "html" else "text",
                       f"the page was not ingested: {(report.failed or report.skipped)[0][1]}")
     ids = await run_in_threadpool(_ids_after, state.reader, before)
     return IngestOut.model_validate({"ids": ids, "report": report.to_dict()})
+
+
+def _try_again(what: str, exc: BaseException) -> HTTPException:
+    """A 503 saying what failed, why (on one line) and to try again (Retry-After)."""
+    return HTTPException(503, f"{what}: {' '.join(str(exc).split())}: try again in a moment",
+                         headers={"Retry-After": "5"})
 
 
 def _ids_after(reader: Reader, seq: int) -> list[str]:
