@@ -23,9 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from newsgraph.connect.near_duplicates import DEFAULT_PARAMS, NearDupParams, signature_values
+from newsgraph.connect.near_duplicates import DEFAULT_PARAMS, NearDupParams, signature_values, values_jaccard
 from newsgraph.errors import NewsgraphError
 
 _COLUMNS = ["id", "seq", "published", "signature", "bands", "prepared_with"]
@@ -116,7 +114,7 @@ def _bucket_pairs(table: Any, threshold: float, num_perm: int) -> Any:
     sigs = [signature_values(r["signature"], num_perm) for r in rows]
     for j in range(1, len(rows)):
         for i in range(j):
-            score = float(np.count_nonzero(sigs[i] == sigs[j])) / float(sigs[j].size)
+            score = values_jaccard(sigs[i], sigs[j])
             if score >= threshold and rows[i]["id"] != rows[j]["id"]:
                 for column, value in zip(_MATCH, (rows[j]["id"], rows[j]["seq"], rows[j]["published"], rows[i]["id"],
                                                   rows[i]["seq"], rows[i]["published"], score), strict=True):
