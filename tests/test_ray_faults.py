@@ -311,7 +311,8 @@ def holding(pids: list[int], paths: set[str]) -> list[int]:
     out = []
     for pid in pids:
         try:
-            links = {os.readlink(f.path) for f in os.scandir(f"/proc/{pid}/fd")}
+            with os.scandir(f"/proc/{pid}/fd") as fds:  # closed even when the process goes mid-listing
+                links = {os.readlink(f.path) for f in fds}
         except OSError:  # gone meanwhile, or not ours to read
             continue
         out.extend([pid] if links & paths else [])
