@@ -282,20 +282,21 @@ class SQLiteStore:
         ``window_days`` of ``published`` when it is known, then among the ``TEXT_CANDIDATE_WINDOW`` articles
         ingested before and after it. Every source is an indexed query capped at ``limit`` whose work does not
         grow with the corpus (for articles ingested in time order)."""
-        queries = [
+        queries: list[tuple[str, dict[str, object]]] = [
             ("SELECT m2.article_id FROM mentions m1 JOIN mentions m2 ON m2.entity_key = m1.entity_key "
-             "WHERE m1.article_id = ?1 AND m2.article_id != ?1 AND (SELECT count(*) FROM (SELECT 1 FROM mentions m3 "
-             "WHERE m3.entity_key = m1.entity_key LIMIT ?3 + 1)) <= ?3 GROUP BY m2.article_id "
-             "ORDER BY count(*) DESC, m2.article_id LIMIT ?2", (article_id, limit, ENTITY_CANDIDATE_CAP)),
+             "WHERE m1.article_id = :id AND m2.article_id != :id AND (SELECT count(*) FROM (SELECT 1 FROM mentions m3 "
+             "WHERE m3.entity_key = m1.entity_key LIMIT :cap + 1)) <= :cap GROUP BY m2.article_id "
+             "ORDER BY count(*) DESC, m2.article_id LIMIT :limit",
+             {"id": article_id, "limit": limit, "cap": ENTITY_CANDIDATE_CAP}),
             ("SELECT DISTINCT b2.article_id FROM near_dup_bands b1 JOIN near_dup_bands b2 "
-             "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = ?1 AND b2.article_id != ?1 LIMIT ?2",
-             (article_id, limit)),
+             "ON b2.band = b1.band AND b2.key = b1.key WHERE b1.article_id = :id AND b2.article_id != :id LIMIT :limit",
+             {"id": article_id, "limit": limit}),
             ("SELECT s2.article_id FROM story_members s1 JOIN story_members s2 ON s2.story_id = s1.story_id "
-             "WHERE s1.article_id = ?1 AND s2.article_id != ?1 LIMIT ?2", (article_id, limit)),
-            ("SELECT other_id FROM similar_links WHERE article_id = ?1 UNION "
-             "SELECT article_id FROM similar_links WHERE other_id = ?1 UNION "
+             "WHERE s1.article_id = :id AND s2.article_id != :id LIMIT :limit", {"id": article_id, "limit": limit}),
+            ("SELECT other_id FROM similar_links WHERE article_id = :id UNION "
+             "SELECT article_id FROM similar_links WHERE other_id = :id UNION "
              "SELECT l2.other_id FROM similar_links l1 JOIN similar_links l2 ON l2.article_id = l1.other_id "
-             "WHERE l1.article_id = ?1 AND l2.other_id != ?1", (article_id,)),
+             "WHERE l1.article_id = :id AND l2.other_id != :id", {"id": article_id}),
         ]
         found: dict[str, None] = {}
         for sql, params in queries:
@@ -358,7 +359,8 @@ class SQLiteStore:
         rows = self._db.execute(
             f"SELECT {', '.join('a.' + c.strip() for c in _SUMMARY.split(','))}, s.name, q.kind, q.text, q.cue "
             "FROM quotes q JOIN speakers s ON s.id = q.speaker_id JOIN articles a ON a.id = q.article_id "
-            "WHERE s.name = ?1 OR s.name LIKE '% ' || ?1 ORDER BY a.published, a.seq, q.n LIMIT ?2", (name, limit))
+            "WHERE s.name = :name OR s.name LIKE '% ' || :name ORDER BY a.published, a.seq, q.n LIMIT :limit",
+            {"name": name, "limit": limit})
         return [QuoteRow(ArticleSummary(*r[:5]), r[5], r[6], r[7], r[8]) for r in rows]
 
     def stories(self) -> list[StoryRow]:

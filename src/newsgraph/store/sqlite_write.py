@@ -60,8 +60,8 @@ def _near_dup(db: sqlite3.Connection, rec: ArticleRecord) -> None:
                (rec.id, group, score))
     # the original is the earliest member: first published (undated last), then first ingested
     db.execute("UPDATE duplicate_groups SET original_id = (SELECT a.id FROM duplicate_members m "
-               "JOIN articles a ON a.id = m.article_id WHERE m.group_id = ?1 "
-               "ORDER BY a.published IS NULL, a.published, a.seq LIMIT 1) WHERE id = ?1", (group,))
+               "JOIN articles a ON a.id = m.article_id WHERE m.group_id = :group "
+               "ORDER BY a.published IS NULL, a.published, a.seq LIMIT 1) WHERE id = :group", {"group": group})
 
 
 def _connect(db: sqlite3.Connection, rec: ArticleRecord) -> None:
