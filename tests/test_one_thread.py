@@ -1,5 +1,5 @@
-"""The parse runs in a process with one thread: a second thread, even an idle one, slows spaCy's parser and NER
-(C loops) by about a quarter (see ``newsgraph``'s docstring). Two things used to start one: OpenBLAS's thread
+"""The parse runs in a process with one thread: on CPython 3.11 a second thread, even an idle one, slows spaCy's parser
+and NER (C loops) by about a quarter (see ``newsgraph``'s docstring). Two things used to start one: OpenBLAS's thread
 pool, started when numpy loads, and Rich's progress-bar refresh thread."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Progress bars on stderr that draw from the working thread.
 
-Rich redraws a live bar from a thread of its own. A second thread in the process slows spaCy's parser and NER by
-about a quarter (see the package docstring), so these bars start none: they redraw when they are advanced, at
-most ``REDRAWS_PER_SECOND`` times a second.
+Rich redraws a live bar from a thread of its own. On CPython 3.11 a second thread in the process slows spaCy's
+parser and NER by about a quarter (see the package docstring), so these bars start none: they redraw when they
+are advanced, at most ``REDRAWS_PER_SECOND`` times a second.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The analysis pipeline in a child process of its own, for Ray's actors.
 
-A Ray worker process holds some twenty threads of Ray's, and spaCy's parser and NER run markedly slower in a
-process with other threads (see the package docstring; in a Ray actor the NER took 54-60 ms an article against
-36 ms in a process with one thread). So an actor hands its batches to a plain child process that holds only the
+A Ray worker process holds some twenty threads of Ray's, and on CPython 3.11 spaCy's parser and NER run markedly
+slower in a process with other threads (see the package docstring; in a Ray actor the NER took 54-60 ms an
+article against 36 ms in a process with one thread; on 3.12 the difference is gone, and the child costs only its
+start and the pickling). So an actor hands its batches to a plain child process that holds only the
 pipeline: pickled batches over the child's stdin and stdout, one batch at a time. The child ends when its stdin
 closes, so it goes with an actor that ends or is killed. The channel carries only what the actor and its own
 child exchange, never outside data in pickled form.

@@ -4,10 +4,10 @@ It keeps, across posts, what is costly to get: the language pipeline (spaCy load
 open store and the store's connect state (the story clusterer and the document frequencies, which ``Corpus``
 reads from the store: about a second at 10k articles, more as the corpus grows, when it was read again for
 every post). Everything runs on one thread of its own, so posts are written one at a time, in the order they
-arrive, and the store's connection stays with the thread that opened it. With the language stages on, the
-pipeline itself runs in a child process with one thread (``engines.analysis_process``): in the server's process,
-among uvicorn's threads, spaCy's parser and NER run about a third slower, and a parse there would hold the
-interpreter's lock against the threads serving pages. A child that dies is replaced on the next post.
+arrive, and the store's connection stays with the thread that opened it. With the language stages on, the pipeline
+itself runs in a child process with one thread (``engines.analysis_process``): in the server's process, among uvicorn's
+threads, spaCy's parser and NER run about a third slower on CPython 3.11 (see the package docstring), and a parse there
+would hold the interpreter's lock against the threads serving pages. A child that dies is replaced on the next post.
 
 Another process may write to the same store between two posts (``newsgraph ingest``): the store's last ``seq``
 then differs from the one this writer left, and the connect state is read again before the next post, as a new
