@@ -17,15 +17,16 @@ matrix products and attribute rules, see ``newsgraph.understand.spacy_speed``; i
 thread for the whole process, which the peer's BLIS-based spaCy does not use).
 
 Both get the same pages: those newsgraph's structure step accepts (an English article body of 200+ characters),
-found in an untimed pass first, so neither side is credited for pages it skipped. Runs alternate (peer,
-newsgraph, peer, newsgraph, ...) to spread the noise of a shared machine over both. Each run is a fresh child
-process holding one system, as each runs on its own (its model load and warm-up untimed): what one system
-imports must not change the other's process. It does here: the peer's textacy imports scikit-learn, whose
-OpenMP runtime starts a thread, and with a second thread alive spaCy's parser and NER (C loops) run about a
-quarter slower. ``--same-process`` runs both in this process instead (the method before). CPU time is
-``time.process_time`` (all threads) plus children's rusage. newsgraph's CPU is split by stage with wrappers
-installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is each child's;
-with ``--same-process`` it is only comparable with ``--rss`` (each system then runs once more alone in a child).
+found in an untimed pass first, so neither side is credited for pages it skipped. Runs alternate (peer, newsgraph,
+peer, newsgraph, ...) to spread the noise of a shared machine over both. Each run is a fresh child process holding
+one system, as each runs on its own (its model load and warm-up untimed): what one system imports must not change
+the other's process. It did on CPython 3.11: the peer's textacy imports scikit-learn, whose OpenMP runtime starts a
+thread, and with a second thread alive spaCy's parser and NER (C loops) ran about a quarter slower there (see
+``newsgraph``'s docstring; on 3.12 not measurably). ``--same-process`` runs both in this process instead (the
+method before). CPU time is ``time.process_time`` (all threads) plus children's rusage. newsgraph's CPU is split by
+stage with wrappers installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is
+each child's; with ``--same-process`` it is only comparable with ``--rss`` (each system then runs once more alone
+in a child).
 """
 
 from __future__ import annotations
