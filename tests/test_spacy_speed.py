@@ -107,6 +107,24 @@ def test_fast_ruler_applies_the_patterns_as_spacy_does(plain: Any) -> None:
     assert got[1][5] == "to" and got[8][5] == "let" and got[3][5] == "nothing"
 
 
+def test_forms_no_rule_names_share_a_plan_only_where_the_rules_treat_them_alike() -> None:
+    nlp = spacy.blank("en")
+    ruler = AttributeRuler(nlp.vocab)
+    ruler.add_patterns(PATTERNS)
+    fast = FastAttributeRuler(nlp.vocab)
+    fast.rules = compile_rules(ruler.patterns, ruler.attrs, ruler.indices, nlp.vocab.strings)
+    # one tag and dependency throughout: only the lowercase form tells these tokens apart
+    texts = (["something", "nuthin", "anything", "thing"], ["nothin'", "everything", "nothin", "na"])
+    for words in texts:  # the second doc meets plans the first made
+        def doc(words: list[str] = words) -> Doc:
+            return Doc(nlp.vocab, words=words, tags=["NN"] * len(words), deps=["dobj"] * len(words),
+                       heads=[0] * len(words))
+        expected, got = token_rows(ruler(doc())), token_rows(fast(doc()))
+        assert got == expected
+        assert [row[5] == "nothing" for row in got] == [w.startswith("n") and w != "na" for w in words]
+    assert len(fast._plans) < 6  # "something", "anything" and "everything" share one
+
+
 @pytest.mark.parametrize("pattern", [
     {"patterns": [[{"LOWER": "very", "OP": "+"}]], "attrs": {"POS": "ADV"}},  # operators
     {"patterns": [[{"SHAPE": "Xxxx"}]], "attrs": {"POS": "PROPN"}},  # an attribute it does not read

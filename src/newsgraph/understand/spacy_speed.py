@@ -141,6 +141,16 @@ class Rules:
     columns: list[int | str]  # attribute ids the rules set, the columns of the array written back
     single: _Index = field(default_factory=_Index)  # one-token patterns: their matches depend on the token only
     multi: _Index = field(default_factory=_Index)
+    lower_values: set[int] = field(default_factory=set)  # lowercase forms a rule names (to equal or exclude)
+    lower_regexes: list[_Check] = field(default_factory=list)  # the rules' regular expressions on that form
+
+    def add(self, rule: _Rule) -> None:
+        (self.single if len(rule.tokens) == 1 else self.multi).add(rule)
+        lower = _KEYS.index("LOWER")
+        for check in (c for token in rule.tokens for c in token if c.column == lower):
+            self.lower_values |= (check.equals or set()) | (check.excludes or set())
+            if check.regex is not None:
+                self.lower_regexes.append(check)
 
 
 def compile_rules(patterns: list[dict[str, Any]], attrs: list[dict[int, int]], indices: list[int],
@@ -155,8 +165,7 @@ def compile_rules(patterns: list[dict[str, Any]], attrs: list[dict[int, int]], i
             tokens = _compile_pattern(pattern, strings)
             if tokens is None or not -len(tokens) <= index < len(tokens):
                 return None
-            rule = _Rule(order, tokens, index % len(tokens), tuple(sorted(values.items())))
-            (rules.single if len(tokens) == 1 else rules.multi).add(rule)
+            rules.add(_Rule(order, tokens, index % len(tokens), tuple(sorted(values.items()))))
     return rules
 
 
@@ -197,53 +206,109 @@ def _compile_check(key: str, value: Any, strings: Any) -> _Check | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the rules do to a token with a given (tag, lower, dep, space) row: the one-token rules that match it,
+    in the order they apply, their merged values (one per written column, ``sets`` saying which are written),
+    and the longer rules whose first token it matches (their other tokens are checked where it stands)."""
+
+    index: int  # its row in the ruler's tables of values and ``sets``
+    single: tuple[_Rule, ...]
+    values: tuple[int, ...]
+    sets: tuple[bool, ...]
+    multi: tuple[_Rule, ...]
+
+
 class FastAttributeRuler:
-    """spaCy's ``AttributeRuler`` for simple patterns (see the module docstring); ``rules`` set after creation."""
+    """spaCy's ``AttributeRuler`` for simple patterns (see the module docstring); ``rules`` set after creation.
+
+    A token's one-token matches depend on its row alone, so each distinct row is planned once and remembered:
+    a doc costs a dictionary lookup per token and one array write, plus a check of the longer rules (two
+    tokens) at the few tokens where one may start. Few rows differ in what the rules make of them, and the
+    lowercase form is what makes most rows distinct: a form no rule names stands in a row as the first such
+    form seen that the rules' regular expressions treat alike, so every check gives the same answer on both."""
 
     def __init__(self, vocab: Any) -> None:
         self.vocab = vocab
         self.rules: Rules | None = None
         self._regex_memo: dict[tuple[int, int], bool] = {}
-        self._memo: dict[tuple[int, ...], list[_Rule]] = {}
+        self._plans: dict[tuple[int, ...], _Plan] = {}
+        self._values = np.zeros((0, 0), dtype=np.uint64)  # the plans' values and sets, by plan index; rows
+        self._sets = np.zeros((0, 0), dtype=bool)  # past the number of plans are room to grow
+        self._tabled = 0  # plans written into the tables
+        self._new: list[_Plan] = []  # plans not yet written there, in order
+        self._lower_as: dict[int, int] = {}  # lowercase form -> the form that stands for it in a plan's row
+        self._alike: dict[tuple[bool, ...], int] = {}  # regular expressions' answers -> the form standing for them
 
     def __call__(self, doc: Doc) -> Doc:
         if self.rules is None:
             raise ValueError("FastAttributeRuler has no rules: build it with use_fast_attribute_ruler(nlp)")
         if not len(doc):
             return doc
-        rows = doc.to_array(_COLUMNS).tolist()
-        found: dict[int, list[_Rule]] = {}
-        if len(self._memo) > _MEMO_SIZE or len(self._regex_memo) > _MEMO_SIZE:  # both grow with the vocabulary
-            self._memo.clear()
+        if max(len(self._plans), len(self._regex_memo), len(self._lower_as)) > _MEMO_SIZE:  # grow with the vocabulary
+            self._plans.clear()
             self._regex_memo.clear()
-        for i, row in enumerate(rows):  # one-token rules: the same (tag, lower, dep, space) gets the same rules
-            key = tuple(row)
-            hits = self._memo.get(key)
-            if hits is None:
-                hits = self._memo[key] = [r for r in self.rules.single.candidates(row) if self._matches(r, rows, i)]
-            if hits:
-                found[i] = list(hits)
-        for i, row in enumerate(rows):
-            for rule in self.rules.multi.candidates(row):
-                if self._matches(rule, rows, i):
-                    found.setdefault(i + rule.target, []).append(rule)
-        if found:
-            self._write(doc, found)
+            self._lower_as.clear()
+            self._alike.clear()
+            self._tabled, self._new = 0, []
+        rows = doc.to_array(_COLUMNS).tolist()
+        plans, lower_as = self._plans, self._lower_as
+        keys = [(tag, lower_as[lower] if lower in lower_as else self._stand_in(lower), dep, space)
+                for tag, lower, dep, space in rows]
+        doc_plans = [plans.get(key) or self._plan(key) for key in keys]
+        longer: dict[int, list[_Rule]] = {}
+        for i, plan in enumerate(doc_plans):
+            for rule in plan.multi:  # its first token matched when the row was planned
+                if self._matches(rule, rows, i, skip=1):
+                    longer.setdefault(i + rule.target, []).append(rule)
+        if longer or any(plan.single for plan in doc_plans):
+            self._write(doc, doc_plans, longer)
         return doc
 
-    def _matches(self, rule: _Rule, rows: list[list[int]], start: int) -> bool:
+    def _stand_in(self, lower: int) -> int:
+        """The lowercase form that stands for ``lower`` in a plan's row: itself if a rule names it."""
+        assert self.rules is not None
+        if lower in self.rules.lower_values:
+            stand_in = lower
+        else:
+            text = self.vocab.strings[lower] if lower else ""  # each form comes here once: no memo
+            answers = tuple(bool(check.regex.search(text)) for check in self.rules.lower_regexes if check.regex)
+            stand_in = self._alike.setdefault(answers, lower)
+        self._lower_as[lower] = stand_in
+        return stand_in
+
+    def _plan(self, key: tuple[int, ...]) -> _Plan:
+        assert self.rules is not None
+        row = list(key)
+        single = tuple(sorted((r for r in self.rules.single.candidates(row) if self._matches(r, [row], 0)),
+                              key=lambda r: r.order))  # the ruler sorts matches the same way: later ones win
+        where = {attr: i for i, attr in enumerate(self.rules.columns)}
+        values, sets = [0] * len(where), [False] * len(where)
+        for rule in single:
+            for attr, value in rule.attrs:
+                values[where[attr]], sets[where[attr]] = value, True
+        multi = tuple(r for r in self.rules.multi.candidates(row) if self._token_matches(r.tokens[0], row))
+        plan = _Plan(len(self._plans), single, tuple(values), tuple(sets), multi)
+        self._plans[key] = plan
+        self._new.append(plan)
+        return plan
+
+    def _matches(self, rule: _Rule, rows: list[list[int]], start: int, skip: int = 0) -> bool:
+        """Whether ``rule`` matches at ``start``, its first ``skip`` tokens already known to."""
         if start + len(rule.tokens) > len(rows):
             return False
-        for offset, checks in enumerate(rule.tokens):
-            row = rows[start + offset]
-            for check in checks:
-                value = row[check.column]
-                if check.equals is not None and value not in check.equals:
-                    return False
-                if check.excludes is not None and value in check.excludes:
-                    return False
-                if check.regex is not None and not self._regex(check, value):
-                    return False
+        return all(self._token_matches(rule.tokens[offset], rows[start + offset])
+                   for offset in range(skip, len(rule.tokens)))
+
+    def _token_matches(self, checks: tuple[_Check, ...], row: list[int]) -> bool:
+        for check in checks:
+            value = row[check.column]
+            if check.equals is not None and value not in check.equals:
+                return False
+            if check.excludes is not None and value in check.excludes:
+                return False
+            if check.regex is not None and not self._regex(check, value):
+                return False
         return True
 
     def _regex(self, check: _Check, value: int) -> bool:
@@ -254,18 +319,35 @@ class FastAttributeRuler:
             hit = self._regex_memo[key] = bool(check.regex.search(self.vocab.strings[value] if value else ""))
         return hit
 
-    def _write(self, doc: Doc, found: dict[int, list[_Rule]]) -> None:
+    def _table(self, width: int) -> None:
+        """Write the plans made since the last call into the tables, doubling their room when full."""
+        new, self._new = self._new, []
+        if len(self._plans) > len(self._values):
+            room = max(1024, 2 * len(self._plans))
+            values, sets = np.zeros((room, width), dtype=np.uint64), np.zeros((room, width), dtype=bool)
+            if self._tabled:
+                values[:self._tabled], sets[:self._tabled] = self._values[:self._tabled], self._sets[:self._tabled]
+            self._values, self._sets = values, sets
+        self._values[self._tabled:len(self._plans)] = [p.values for p in new]
+        self._sets[self._tabled:len(self._plans)] = [p.sets for p in new]
+        self._tabled = len(self._plans)
+
+    def _write(self, doc: Doc, plans: list[_Plan], longer: dict[int, list[_Rule]]) -> None:
         assert self.rules is not None
         columns = self.rules.columns
+        before = doc.to_array(columns).reshape(len(doc), len(columns))
+        if self._tabled < len(self._plans):
+            self._table(len(columns))
+        at = np.fromiter((p.index for p in plans), dtype=np.intp, count=len(plans))
+        array = np.where(self._sets[at], self._values[at], before)
         where = {attr: i for i, attr in enumerate(columns)}
-        array = doc.to_array(columns)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        for token, rules in found.items():
-            for rule in sorted(rules, key=lambda r: r.order):  # the ruler sorts matches the same way
+        for token, rules in longer.items():  # with a longer match, the token's rules apply afresh, in order
+            row = before[token].copy()
+            for rule in sorted([*plans[token].single, *rules], key=lambda r: r.order):
                 for attr, value in rule.attrs:
-                    array[token, where[attr]] = value
-        doc.from_array(columns, array.astype(np.uint64, copy=False))  # type: ignore[arg-type]
+                    row[where[attr]] = value
+            array[token] = row
+        doc.from_array(columns, array)  # type: ignore[arg-type]
 
 
 @Language.factory("newsgraph_attribute_ruler")
