@@ -498,23 +498,28 @@ def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None,
     longer one is left to the longer one; it is shown as the text writes it most often (plurals stay plural)."""
     stats = stats or word_stats()
     counts: Counter[tuple[str, ...]] = Counter()
-    shown: dict[tuple[str, ...], Counter[str]] = {}
+    written: Counter[tuple[tuple[str, ...], str]] = Counter()  # (phrase, as the text writes it)
     # the headline counts once: an article's text often opens with it already (then it is not added again)
     whole = f"{headline}\n{text}" if headline and not text.lstrip().startswith(headline) else text
     for run in _phrase_runs(whole):
+        norm, low = [normalize(w) for w in run], [w.lower() for w in run]
         for n in range(1, PHRASE_WORDS + 1):
             for i in range(len(run) - n + 1):
-                key = tuple(normalize(w) for w in run[i:i + n])
+                key = tuple(norm[i:i + n])
                 counts[key] += 1
-                shown.setdefault(key, Counter())[" ".join(run[i:i + n]).lower()] += 1
+                written[key, " ".join(low[i:i + n])] += 1
     kept = {key: n for key, n in counts.items()
             if n >= min_count and not 0 <= stats.noun_share(key[-1]) < MIN_NOUN_SHARE
             and max(stats.idf(w) for w in key) >= MIN_IDF}
+    shown: dict[tuple[str, ...], tuple[int, str]] = {}  # the most frequent writing, the first of equals
+    for (key, form), n in written.items():
+        if key in kept and n > shown.get(key, (0, ""))[0]:
+            shown[key] = (n, form)
     inside: dict[tuple[str, ...], int] = {}
     for key, n in kept.items():
         for sub in (key[:-1], key[1:]):
             inside[sub] = max(inside.get(sub, 0), n)
-    out = [(shown[key].most_common(1)[0][0],
+    out = [(shown[key][1],
             (1 + math.log(n)) * sum(stats.idf(w) for w in key) / len(key) * (1 + LONGER_BONUS * (len(key) - 1)))
            for key, n in kept.items() if inside.get(key, 0) < n]
     return sorted(out, key=lambda kv: -kv[1])

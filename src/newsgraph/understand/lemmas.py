@@ -9,6 +9,10 @@ from typing import Any
 
 LEMMATIZER_KEY = "newsgraph.lemmatizer"  # Doc.user_data: the key of the lazy lemmatizer that made the doc
 LEMMATIZERS: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()  # key -> spaCy Lemmatizer
+# (lemmatizer key, orth, POS, morphology) -> lemma. The rule lemmatizer's answer depends on these alone, but its
+# own cache skips the words it returns early (base forms: "say", singular nouns; proper nouns), most of those read.
+_LEMMAS: dict[tuple[str, int, int, int], str] = {}
+_LEMMAS_SIZE = 200_000  # then it starts afresh
 
 
 def lemma_of(tok: Any) -> str:
@@ -16,7 +20,14 @@ def lemma_of(tok: Any) -> str:
     on the token, as the lemmatizer would have set it (a lemma already set, by the attribute ruler's exceptions,
     is kept, as the lemmatizer keeps it)."""
     if tok.lemma == 0:
-        lemmatizer = LEMMATIZERS.get(tok.doc.user_data.get(LEMMATIZER_KEY, ""))
+        key = tok.doc.user_data.get(LEMMATIZER_KEY, "")
+        lemmatizer = LEMMATIZERS.get(key)
         if lemmatizer is not None:
-            tok.lemma_ = lemmatizer.lemmatize(tok)[0]
+            known = (key, tok.orth, tok.pos, tok.morph.key)
+            lemma = _LEMMAS.get(known)
+            if lemma is None:
+                if len(_LEMMAS) > _LEMMAS_SIZE:
+                    _LEMMAS.clear()
+                lemma = _LEMMAS[known] = lemmatizer.lemmatize(tok)[0]
+            tok.lemma_ = lemma
     return str(tok.lemma_)
