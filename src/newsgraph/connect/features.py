@@ -166,9 +166,12 @@ def _content_words(text: str) -> tuple[tuple[str, bool], ...]:
         word = normalize(raw)
         if (len(word) < 2 and not word.isdigit()) or word in stop:
             continue
+        if not raw[0].isupper():
+            out.append((word, False))
+            continue
         start = m.start()  # the three characters before the word, searched in place (no slice per word)
         at_start = start == 0 or bool(_SENTENCE_END.search(text, max(0, start - 3), start))
-        out.append((word, raw[0].isupper() and not at_start))
+        out.append((word, not at_start))
     return tuple(out)
 
 

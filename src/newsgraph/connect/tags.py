@@ -473,15 +473,13 @@ def word_stats() -> WordStats:
 def _phrase_runs(text: str) -> Iterable[list[str]]:
     """Runs of adjacent lower-case content words, broken by punctuation, stop words, names and numbers. A
     sentence's capitalised first word counts as lower case when the text also writes it so ("Feather duvet")."""
-    stop = english_stop_words()
-    lower = {m.group() for m in WORD.finditer(text) if m.group()[:1].islower()}
+    lower = {w for w in WORD.findall(text) if w[:1].islower()}
     for segment in _BREAK.split(_ADDRESS.sub(" . ", text)):
         run: list[str] = []
-        for i, m in enumerate(WORD.finditer(segment)):
-            w = m.group()
+        for i, w in enumerate(WORD.findall(segment)):
             if i == 0 and w[:1].isupper() and w.lower() in lower:
                 w = w.lower()
-            if w[:1].isupper() or not w.replace("-", "").isalpha() or len(w) < 3 or w.lower() in stop:
+            if _breaks_run(w):
                 if run:
                     yield run
                 run = []
@@ -489,6 +487,13 @@ def _phrase_runs(text: str) -> Iterable[list[str]]:
                 run.append(w)
         if run:
             yield run
+
+
+@lru_cache(maxsize=1 << 16)  # words repeat (Zipf)
+def _breaks_run(word: str) -> bool:
+    """A name, number, short word or stop word: no part of a key phrase."""
+    return (word[:1].isupper() or not word.replace("-", "").isalpha() or len(word) < 3
+            or word.lower() in english_stop_words())
 
 
 def phrase_tags(text: str, headline: str = "", stats: WordStats | None = None,
