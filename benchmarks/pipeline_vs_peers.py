@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/pipeline_vs_peers.py --every 6 --rounds 1   # a quick look
     .venv/bin/python benchmarks/pipeline_vs_peers.py --fundus         # + the 80 Fundus pages
     .venv/bin/python benchmarks/pipeline_vs_peers.py --same-process --rss   # both in one process (as before)
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/pipeline_vs_peers.py --rounds 3
+        # on a machine that forces OpenBLAS's kernels (see ``blas_kernels``): numpy's OpenBLAS picks its own
 
 newsgraph: ``ingest_results`` into a fresh temporary SQLite store: HTML -> structure -> every registered
 language stage (entities, quotes, speakers, dates) on one spaCy parse -> connect (near-duplicate MinHash bands,
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -367,9 +370,23 @@ def isolated_rounds(rounds: int, argv: list[str]) -> tuple[list[RunResult], dict
     return results, dict(rss)
 
 
+def blas_kernels() -> str:
+    """numpy's BLAS and the kernel it runs here (the children inherit this environment). Some machines force
+    ``OPENBLAS_CORETYPE`` for older OpenBLAS builds, which slows a current one; newsgraph's matrix products go
+    through it (the peer's spaCy uses BLIS, which picks its own)."""
+    import numpy  # noqa: F401 (loads its OpenBLAS, for threadpoolctl to see)
+    from threadpoolctl import threadpool_info
+
+    found = [f"{i['internal_api']} {i.get('version')}, {i.get('architecture')} kernels"
+             for i in threadpool_info() if i["user_api"] == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return "; ".join(found) + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else " (its own choice)")
+
+
 def print_table(results: list[RunResult], n_pages: int, n_inputs: int, rss: dict[str, float]) -> None:
     print(f"\n{n_pages} pages of {n_inputs} taken (newsgraph's structure accepts them); "
           f"{sum(1 for r in results if r.system == 'peer')} round(s) each, alternating")
+    print(f"numpy's BLAS: {blas_kernels()}")
     print(f"{'round':<6}{'system':<11}{'wall s':>8}{'CPU s':>8}{'art/s':>8}  notes")
     for i, r in enumerate(results):
         print(f"{i // 2 + 1:<6}{r.system:<11}{r.wall:>8.2f}{r.cpu:>8.2f}{r.articles / r.wall:>8.2f}  {r.notes}")

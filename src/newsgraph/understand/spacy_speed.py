@@ -10,7 +10,9 @@ Four costs of a small English pipeline's parse of news text are not in the model
   from C and keep it.
 * The ``attribute_ruler`` (tag -> POS map and exceptions) runs spaCy's general ``Matcher`` over every token,
   ~15 % of the parse. ``FastAttributeRuler`` applies the same patterns through hash lookups, with the ruler's
-  own normalised values and its precedence (later patterns win). Models whose patterns use more than it knows
+  own normalised values and its precedence (later patterns win): what they make of a token is planned once
+  per distinct (tag, form, dependency, space) row and written for a whole doc in one array step (about 1 ms
+  an article against 3.3 for a lookup per token and rule). Models whose patterns use more than it knows
   (operators, other attributes, longer patterns) keep spaCy's ruler.
 * The rule-based ``lemmatizer`` lemmatizes every token (about 6 ms of an article's 70 ms parse), and newsgraph
   reads the lemmas of few: verbs that may introduce speech, nouns that may name a speaker. ``LazyLemmatizer``
