@@ -3,12 +3,14 @@ included, in a process with one thread; the child ends when its parent lets go o
 
 from __future__ import annotations
 
+import gc
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from newsgraph.engines.analysis_process import AnalysisProcessError, PipelineProcess
+from newsgraph.engines.analysis_process import AnalysisProcessError, PipelineProcess, _send
 from newsgraph.errors import InputError, UnsupportedLanguage
 from newsgraph.model import RawDocument
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
@@ -54,3 +56,16 @@ def test_a_child_that_dies_is_an_error_naming_its_exit_code() -> None:
     os.kill(child._child.pid, 9)
     with pytest.raises(AnalysisProcessError, match=r"the analysis process ended \(exit code -9\)"):
         list(child.analyze_many(_docs()[:1]))
+
+
+def test_a_child_dropped_mid_answer_is_killed_within_seconds_not_waited_for() -> None:
+    child = PipelineProcess(AnalyzeOptions(nlp=False))
+    process = child._child
+    # a batch whose answer nobody reads, as when its caller was interrupted: the child blocks writing to the pipe
+    docs = [RawDocument(f"{i}-{d.source}", d.content, "text") for i in range(40) for d in _docs()[:4]]
+    _send(child._stdin, (docs, len(docs)))  # 600 KB of articles back: more than a pipe holds
+    started = time.monotonic()
+    del child
+    gc.collect()
+    assert time.monotonic() - started < 10  # close's own wait is 30 s
+    assert process.poll() is not None

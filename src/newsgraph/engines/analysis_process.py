@@ -83,11 +83,12 @@ class PipelineProcess:
     def alive(self) -> bool:
         return self._child.poll() is None
 
-    def close(self) -> None:
-        """Let the child go (it ends when its stdin closes) and wait for it."""
+    def close(self, wait: float = 30.0) -> None:
+        """Let the child go (it ends when its stdin closes, once a batch it is on is answered) and wait for it,
+        ``wait`` seconds at most: then it is killed."""
         self._stdin.close()
         try:
-            self._child.wait(timeout=30)
+            self._child.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             self._child.kill()
             self._child.wait()
@@ -95,9 +96,11 @@ class PipelineProcess:
             self._child.stdout.close()
 
     def __del__(self) -> None:
+        # A finaliser must not hang: a child left answering a batch nobody reads (its caller was interrupted) is
+        # stuck writing to a full pipe, so it gets a second to end, not close's 30.
         child = getattr(self, "_child", None)
         if child is not None and child.stdin is not None and not child.stdin.closed:
-            self.close()
+            self.close(wait=1.0)
 
 
 def main() -> None:
