@@ -152,4 +152,4 @@ def starts_with_quote(text: str) -> bool:
 
 
 def word_chars(text: str) -> int:
-    return sum(1 for c in text if c.isalnum())
+    return sum(map(str.isalnum, text))

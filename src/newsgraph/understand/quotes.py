@@ -291,7 +291,7 @@ def _spans(text: str, attr: _Attr, regions: list[_Region]) -> list[CharRange]:
                 s = max(s, ce)
         if e > s:
             pieces.append((s, e))
-    out = [p for p in (_strip(text, p) for p in pieces) if p is not None and word_chars(text[p[0]:p[1]]) > 0]
+    out = [p for p in (_strip(text, p) for p in pieces) if p is not None and any(map(str.isalnum, text[p[0]:p[1]]))]
     return out
 
 

@@ -159,11 +159,20 @@ def _unknown_name(toks: Any) -> Ref | None:
     return Ref(str(doc[i:head.i + 1].text), "PERSON")
 
 
+_TYPE_RANK = {"PERSON": 0, "ORG": 1, "PLACE": 2}
+
+
 def entity_at(entities: list[Entity], start: int, end: int) -> Entity | None:
-    """The entity with a mention covering [start, end); people before organisations before places."""
-    order = {"PERSON": 0, "ORG": 1, "PLACE": 2}
-    hits = [e for e in entities for s, t in e.mentions if s <= start and end <= t]
-    return min(hits, key=lambda e: order.get(e.type, 3)) if hits else None
+    """The entity with a mention covering [start, end); people before organisations before places, and the
+    first listed of equals."""
+    best, best_rank = None, len(_TYPE_RANK) + 1
+    for e in entities:
+        rank = _TYPE_RANK.get(e.type, len(_TYPE_RANK))
+        if rank < best_rank and any(s <= start and end <= t for s, t in e.mentions):
+            best, best_rank = e, rank
+            if rank == 0:
+                break
+    return best
 
 
 def quote_regions(text: str, paragraphs: list[Span]) -> list[Span]:
