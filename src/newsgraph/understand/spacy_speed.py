@@ -145,6 +145,10 @@ class Rules:
     multi: _Index = field(default_factory=_Index)
     lower_values: set[int] = field(default_factory=set)  # lowercase forms a rule names (to equal or exclude)
     lower_regexes: list[_Check] = field(default_factory=list)  # the rules' regular expressions on that form
+    where: dict[int | str, int] = field(init=False)  # attribute id -> its column in ``columns``
+
+    def __post_init__(self) -> None:
+        self.where = {attr: i for i, attr in enumerate(self.columns)}
 
     def add(self, rule: _Rule) -> None:
         (self.single if len(rule.tokens) == 1 else self.multi).add(rule)
@@ -237,8 +241,7 @@ class FastAttributeRuler:
         self._plans: dict[tuple[int, ...], _Plan] = {}
         self._values = np.zeros((0, 0), dtype=np.uint64)  # the plans' values and sets, by plan index; rows
         self._sets = np.zeros((0, 0), dtype=bool)  # past the number of plans are room to grow
-        self._tabled = 0  # plans written into the tables
-        self._new: list[_Plan] = []  # plans not yet written there, in order
+        self._new: list[_Plan] = []  # the last plans made, not yet written into the tables, in order
         self._lower_as: dict[int, int] = {}  # lowercase form -> the form that stands for it in a plan's row
         self._alike: dict[tuple[bool, ...], int] = {}  # regular expressions' answers -> the form standing for them
 
@@ -252,7 +255,7 @@ class FastAttributeRuler:
             self._regex_memo.clear()
             self._lower_as.clear()
             self._alike.clear()
-            self._tabled, self._new = 0, []
+            self._new = []
         rows = doc.to_array(_COLUMNS).tolist()
         plans, lower_as = self._plans, self._lower_as
         keys = [(tag, lower_as[lower] if lower in lower_as else self._stand_in(lower), dep, space)
@@ -284,7 +287,7 @@ class FastAttributeRuler:
         row = list(key)
         single = tuple(sorted((r for r in self.rules.single.candidates(row) if self._matches(r, [row], 0)),
                               key=lambda r: r.order))  # the ruler sorts matches the same way: later ones win
-        where = {attr: i for i, attr in enumerate(self.rules.columns)}
+        where = self.rules.where
         values, sets = [0] * len(where), [False] * len(where)
         for rule in single:
             for attr, value in rule.attrs:
@@ -324,25 +327,25 @@ class FastAttributeRuler:
     def _table(self, width: int) -> None:
         """Write the plans made since the last call into the tables, doubling their room when full."""
         new, self._new = self._new, []
+        tabled = len(self._plans) - len(new)
         if len(self._plans) > len(self._values):
             room = max(1024, 2 * len(self._plans))
             values, sets = np.zeros((room, width), dtype=np.uint64), np.zeros((room, width), dtype=bool)
-            if self._tabled:
-                values[:self._tabled], sets[:self._tabled] = self._values[:self._tabled], self._sets[:self._tabled]
+            if tabled:
+                values[:tabled], sets[:tabled] = self._values[:tabled], self._sets[:tabled]
             self._values, self._sets = values, sets
-        self._values[self._tabled:len(self._plans)] = [p.values for p in new]
-        self._sets[self._tabled:len(self._plans)] = [p.sets for p in new]
-        self._tabled = len(self._plans)
+        self._values[tabled:len(self._plans)] = [p.values for p in new]
+        self._sets[tabled:len(self._plans)] = [p.sets for p in new]
 
     def _write(self, doc: Doc, plans: list[_Plan], longer: dict[int, list[_Rule]]) -> None:
         assert self.rules is not None
         columns = self.rules.columns
         before = doc.to_array(columns).reshape(len(doc), len(columns))
-        if self._tabled < len(self._plans):
+        if self._new:
             self._table(len(columns))
         at = np.fromiter((p.index for p in plans), dtype=np.intp, count=len(plans))
         array = np.where(self._sets[at], self._values[at], before)
-        where = {attr: i for i, attr in enumerate(columns)}
+        where = self.rules.where
         for token, rules in longer.items():  # with a longer match, the token's rules apply afresh, in order
             row = before[token].copy()
             for rule in sorted([*plans[token].single, *rules], key=lambda r: r.order):
