@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import spacy
 from spacy.pipeline import AttributeRuler
@@ -15,10 +16,13 @@ from spacy.tokens import Doc
 
 from newsgraph.understand.lemmas import lemma_of
 from newsgraph.understand.spacy_speed import (
+    EmbeddingCache,
     FastAttributeRuler,
     LazyLemmatizer,
     compile_rules,
+    use_embedding_cache,
     use_fast_attribute_ruler,
+    use_fast_matmul,
 )
 from newsgraph.understand.stages import load_nlp
 
@@ -53,6 +57,42 @@ def test_load_nlp_swaps_the_attribute_ruler_the_lemmatizer_and_the_matrix_produc
     for name in ("tok2vec", "parser", "ner"):
         ops = {(type(n.ops).__name__, getattr(n.ops, "use_blis", None)) for n in fast.get_pipe(name).model.walk()}
         assert ops == {("NumpyOps", False)}, name
+        assert len(_embedding_layers(fast.get_pipe(name).model)) == (0 if name == "parser" else 1), name  # its own
+
+
+def _embedding_layers(model: Any) -> list[Any]:
+    return [node for node in model.walk() if isinstance(node._func, EmbeddingCache)]
+
+
+def test_remembered_embeddings_are_the_layers_own_vectors(seed_text: str) -> None:
+    """Each token gets the vector its embedding layer makes of its features, whether remembered from an earlier
+    batch, met first in this one, or made again after the cache filled up and started afresh."""
+    nlp = use_fast_matmul(spacy.load(MODEL))
+    texts = [seed_text, *(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.txt")))][:12]
+    batches = [[nlp.make_doc(t) for t in texts[:6]], [nlp.make_doc(t) for t in (*texts[6:], "", *ODDITIES)]]
+    layers = [node for _, proc in nlp.pipeline if getattr(proc, "model", None) is not None
+              for node in proc.model.walk() if node.name.startswith("extract_features>>list2ragged>>")
+              and node.layers[-1].name == "ragged2list"]
+    expected = [[layer.predict(batch) for batch in batches] for layer in layers]
+    use_embedding_cache(nlp, size=3000)
+    caches = [layer._func for layer in layers]
+    assert len(caches) == 2 and all(isinstance(c, EmbeddingCache) for c in caches)
+    for layer, cache, wanted in zip(layers, caches, expected, strict=True):
+        first = layer.predict(batches[0])
+        columns = layer.layers[0].attrs["columns"]
+        distinct = {tuple(row) for doc in batches[0] for row in doc.to_array(columns).tolist()}
+        assert len(cache._rows) == len(distinct) < sum(len(d) for d in batches[0])  # each distinct row once
+        again = layer.predict(batches[0])  # all remembered
+        second = layer.predict(batches[1])  # new rows too; the 3,000-row cache starts afresh on the way
+        for got, want in zip([first, second], wanted, strict=True):
+            assert [g.shape for g in got] == [w.shape for w in want]
+            assert all(np.allclose(g, w, rtol=0, atol=1e-5) for g, w in zip(got, want, strict=True))
+        assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+        trained, _ = layer.begin_update(batches[0])  # training runs the layer's own pass (with its dropout)...
+        assert not cache._rows and [t.shape for t in trained] == [w.shape for w in wanted[0]]
+        after = layer.predict(batches[0])  # ...and forgets the rows, which the weights no longer make
+        assert len(cache._rows) == len(distinct)
+        assert all(np.allclose(a, w, rtol=0, atol=1e-5) for a, w in zip(after, wanted[0], strict=True))
 
 
 def test_load_nlp_annotates_exactly_as_the_plain_model(plain: Any, fast: Any, seed_text: str) -> None:
