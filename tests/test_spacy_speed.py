@@ -69,21 +69,26 @@ def test_remembered_embeddings_are_the_layers_own_vectors(seed_text: str) -> Non
     batch, met first in this one, or made again after the cache filled up and started afresh."""
     nlp = use_fast_matmul(spacy.load(MODEL))
     texts = [seed_text, *(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.txt")))][:12]
-    batches = [[nlp.make_doc(t) for t in texts[:6]], [nlp.make_doc(t) for t in (*texts[6:], "", *ODDITIES)]]
+    batches = [[nlp.make_doc(t) for t in texts[:4]], [nlp.make_doc(t) for t in (*texts[4:], "", *ODDITIES)]]
     layers = [node for _, proc in nlp.pipeline if getattr(proc, "model", None) is not None
               for node in proc.model.walk() if node.name.startswith("extract_features>>list2ragged>>")
               and node.layers[-1].name == "ragged2list"]
     expected = [[layer.predict(batch) for batch in batches] for layer in layers]
-    use_embedding_cache(nlp, size=3000)
+    use_embedding_cache(nlp)
     caches = [layer._func for layer in layers]
-    assert len(caches) == 2 and all(isinstance(c, EmbeddingCache) for c in caches)
+    assert len(caches) == 2 and all(isinstance(c, EmbeddingCache) for c in caches)  # tok2vec's, the NER's
+    tokens = [sum(len(d) for d in batch) for batch in batches]
+    assert tokens[1] > tokens[0]
     for layer, cache, wanted in zip(layers, caches, expected, strict=True):
-        first = layer.predict(batches[0])
         columns = layer.layers[0].attrs["columns"]
-        distinct = {tuple(row) for doc in batches[0] for row in doc.to_array(columns).tolist()}
-        assert len(cache._rows) == len(distinct) < sum(len(d) for d in batches[0])  # each distinct row once
+        distinct = [{tuple(row) for doc in batch for row in doc.to_array(columns).tolist()} for batch in batches]
+        cache.size = len(distinct[0]) + tokens[0]  # room for the first batch twice over, not for the second after it
+        first = layer.predict(batches[0])
+        assert len(cache._rows) == len(distinct[0]) < tokens[0]  # each distinct row embedded once
         again = layer.predict(batches[0])  # all remembered
-        second = layer.predict(batches[1])  # new rows too; the 3,000-row cache starts afresh on the way
+        assert len(cache._rows) == len(distinct[0])
+        second = layer.predict(batches[1])  # no room: the cache starts afresh with this batch's rows
+        assert len(cache._rows) == len(distinct[1])
         for got, want in zip([first, second], wanted, strict=True):
             assert [g.shape for g in got] == [w.shape for w in want]
             assert all(np.allclose(g, w, rtol=0, atol=1e-5) for g, w in zip(got, want, strict=True))
@@ -91,7 +96,7 @@ def test_remembered_embeddings_are_the_layers_own_vectors(seed_text: str) -> Non
         trained, _ = layer.begin_update(batches[0])  # training runs the layer's own pass (with its dropout)...
         assert not cache._rows and [t.shape for t in trained] == [w.shape for w in wanted[0]]
         after = layer.predict(batches[0])  # ...and forgets the rows, which the weights no longer make
-        assert len(cache._rows) == len(distinct)
+        assert len(cache._rows) == len(distinct[0])
         assert all(np.allclose(a, w, rtol=0, atol=1e-5) for a, w in zip(after, wanted[0], strict=True))
 
 
