@@ -19,10 +19,12 @@ from newsgraph.understand.spacy_speed import (
     EmbeddingCache,
     FastAttributeRuler,
     LazyLemmatizer,
+    MaxoutForward,
     compile_rules,
     use_embedding_cache,
     use_fast_attribute_ruler,
     use_fast_matmul,
+    use_fast_maxout,
 )
 from newsgraph.understand.stages import load_nlp
 
@@ -58,6 +60,9 @@ def test_load_nlp_swaps_the_attribute_ruler_the_lemmatizer_and_the_matrix_produc
         ops = {(type(n.ops).__name__, getattr(n.ops, "use_blis", None)) for n in fast.get_pipe(name).model.walk()}
         assert ops == {("NumpyOps", False)}, name
         assert len(_embedding_layers(fast.get_pipe(name).model)) == (0 if name == "parser" else 1), name  # its own
+        maxouts = [n for n in fast.get_pipe(name).model.walk() if n.name == "maxout"]
+        assert all(isinstance(n._func, MaxoutForward) for n in maxouts)
+        assert len(maxouts) == (0 if name == "parser" else 5), name  # the embedding's and four in the encoder
 
 
 def _embedding_layers(model: Any) -> list[Any]:
@@ -98,6 +103,53 @@ def test_remembered_embeddings_are_the_layers_own_vectors(seed_text: str) -> Non
         after = layer.predict(batches[0])  # ...and forgets the rows, which the weights no longer make
         assert len(cache._rows) == len(distinct[0])
         assert all(np.allclose(a, w, rtol=0, atol=1e-5) for a, w in zip(after, wanted[0], strict=True))
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 3, 4])
+def test_maxout_forward_gives_thincs_numbers(pieces: int) -> None:
+    """Odd sizes: the BLAS may round an element's product differently where its columns fall in another tile."""
+    from thinc.api import Maxout, NumpyOps
+
+    layer = Maxout(nO=37, nI=53, nP=pieces)
+    X = np.random.default_rng(pieces).normal(size=(301, 53)).astype(np.float32)
+    layer.initialize(X=X)
+    layer.ops = NumpyOps(use_blis=False)
+    node = next(n for n in layer.walk() if n.name == "maxout")
+    node.set_param("b", np.random.default_rng(7).normal(size=node.get_param("b").shape).astype(np.float32))
+    theirs, backprop = node(X, is_train=True)
+    theirs_grad = backprop(np.ones_like(theirs))
+    nlp = spacy.blank("en")
+    assert use_fast_maxout(nlp) is nlp  # no model: nothing to swap
+    node.replace_callbacks(MaxoutForward(node._func), init=node.init)
+    mine = node.predict(X)
+    assert mine.shape == theirs.shape and mine.dtype == theirs.dtype
+    assert np.allclose(mine, theirs, rtol=0, atol=1e-5)
+    trained, backprop = node(X, is_train=True)  # training: thinc's pass, with its gradient
+    assert np.array_equal(trained, theirs) and np.array_equal(backprop(np.ones_like(theirs)), theirs_grad)
+    with pytest.raises(ValueError, match="inference"):
+        node(X, is_train=False)[1](np.ones_like(theirs))
+
+
+def test_the_encoders_maxout_layers_give_thincs_numbers(seed_text: str) -> None:
+    """On the inputs a parse gives them: every maxout layer of the model, thinc's pass against ours (to the bit
+    with OpenBLAS's AVX-512 kernels here; its AVX2 kernels round some products differently)."""
+    nlp = use_fast_matmul(spacy.load(MODEL))
+    seen: dict[int, list[Any]] = {}
+    nodes = [n for _, proc in nlp.pipeline if getattr(proc, "model", None) is not None
+             for n in proc.model.walk() if n.name == "maxout"]
+    for node in nodes:
+        def spy(model: Any, X: Any, is_train: bool, forward: Any = node._func) -> Any:
+            seen.setdefault(model.id, []).append(X.copy())
+            return forward(model, X, is_train)
+        node.replace_callbacks(spy, init=node.init)
+    texts = [seed_text, *(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/*.txt")))]
+    list(nlp.pipe(texts, batch_size=8))
+    from thinc.layers import maxout
+    assert len(seen) == len(nodes) == 10
+    for node in nodes:
+        for X in seen[node.id]:
+            mine, theirs = MaxoutForward(maxout.forward)(node, X, False)[0], maxout.forward(node, X, False)[0]
+            assert mine.shape == theirs.shape and np.allclose(mine, theirs, rtol=1e-5, atol=1e-5)
 
 
 def test_load_nlp_annotates_exactly_as_the_plain_model(plain: Any, fast: Any, seed_text: str) -> None:

