@@ -430,9 +430,13 @@ class EmbeddingCache:
         if len(self._rows) + len(ids) > self.size:
             self._rows.clear()
         rows, seen = self._rows, len(self._rows)
-        width, raw = ids.shape[1] * ids.itemsize, ids.tobytes()
-        at = np.fromiter((rows.setdefault(raw[i:i + width], len(rows)) for i in range(0, len(raw), width)),
-                         dtype=np.intp, count=len(ids))
+        width = ids.shape[1] * ids.itemsize  # a token's row of features as one opaque value: bytes in Python
+        keys: list[bytes] = ids.view(np.dtype((np.void, width))).ravel().tolist()  # type: ignore[assignment]
+        found = list(map(rows.get, keys))
+        if None in found:  # rows not seen before get the next numbers, in order of first sight
+            found = [rows.setdefault(key, len(rows)) if row is None else row
+                     for key, row in zip(keys, found, strict=True)]
+        at = np.array(found, dtype=np.intp)
         if len(rows) > seen:
             self._remember(ids, at, seen)
         vectors = self._vectors[at]
