@@ -20,6 +20,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
+from newsgraph.understand.xpath_regex import use_native_xpaths
+
 # Precision mode is kept unless it returns under this share of the default mode's text.
 _MIN_PRECISE_SHARE = 0.2
 # Below this many characters the precision result is checked against the default mode (a second run).
@@ -75,6 +77,7 @@ def extract_tree(tree: Any, url: str | None) -> Extraction:
 def parse_page(html: str) -> Any:
     """The page's lxml tree as trafilatura loads it (encoding declarations, broken markup); ``None`` if it is
     not HTML. Parsed once per page and shared by the body and date readers."""
+    use_native_xpaths()  # once per process: trafilatura's regex tests answered natively (see xpath_regex)
     return load_html(html)
 
 
