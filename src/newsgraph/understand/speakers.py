@@ -299,7 +299,7 @@ def _token_cands(ctx: _Context, sent: Any, before: int, bound: set[int]) -> list
     for tok in sent:
         if tok.idx >= before or tok.i in bound or inside_quotes(ctx.regions, tok.idx) is not None:
             continue
-        if entity_at(ctx.entities, tok.idx, tok.idx + len(tok.text)) is not None or not _is_subject(tok):
+        if not _is_subject(tok) or entity_at(ctx.entities, tok.idx, tok.idx + len(tok.text)) is not None:
             continue
         kind = PRONOUNS.get(tok.lower_)
         if kind in {"m", "f", "p", "n"} and tok.pos_ == "PRON":
