@@ -18,6 +18,7 @@ from typing import Any
 
 from newsgraph.model import Article, Entity, Span
 from newsgraph.understand.gazetteer import canonical_place
+from newsgraph.understand.token_select import tokens_where
 
 _TYPES = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "mx"}
@@ -128,22 +129,11 @@ def _mentions(doc: Any, headline: Span | None = None) -> list[Mention]:
             type_ = "PLACE"  # "Kyiv" tagged as a person
         covered.update(range(s, e))
         out.append((type_, text, doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
-    for tok in _tokens_spelling(doc, forms):
+    for tok in tokens_where(doc, ORTH=sorted(forms)):
         if tok.i not in covered and tok.text[:1].isupper() and tok.pos_ == "PROPN":
             out.append(("PERSON", tok.text, tok.idx, tok.idx + len(tok.text)))
     return sorted(out, key=lambda m: m[2])
 
-
-def _tokens_spelling(doc: Any, forms: set[str]) -> list[Any]:
-    """The tokens whose text is one of ``forms``, in order, found in the doc's array of word ids rather than by
-    making a Token of every word."""
-    if not forms:
-        return []
-    import numpy as np  # here, not at import: the CLI imports this module without parsing anything
-    from spacy.attrs import ORTH
-
-    ids = np.fromiter((doc.vocab.strings[f] for f in forms), dtype=np.uint64, count=len(forms))
-    return [doc[int(i)] for i in np.flatnonzero(np.isin(doc.to_array(ORTH), ids))]
 
 
 def _acronym(name: str) -> str:

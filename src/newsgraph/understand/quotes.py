@@ -18,6 +18,7 @@ from typing import Any
 from newsgraph.model import Article, Quote, Speaker
 from newsgraph.understand.quote_cue_parse import CharRange, Found, read_according_to, read_cue, read_governor
 from newsgraph.understand.quote_marks import QuoteRegion, scan, starts_with_quote, word_chars
+from newsgraph.understand.token_select import tokens_where
 
 STAGE = "quotes.v1"
 MIN_UNATTRIBUTED_WORDS = 8  # a quoted stretch nobody is cued for is kept only when it reads like speech
@@ -81,9 +82,8 @@ class _Index:
 
 def _attributions(doc: Any, index: _Index) -> list[_Attr]:
     out: list[_Attr] = []
-    for tok in doc:
-        if tok.pos_ not in ("VERB", "AUX") and tok.lower_ != "according":
-            continue  # neither a cue verb nor "according to": both readers below would return None
+    # only verbs and "according" can be cues: both readers below return None for any other token
+    for tok in tokens_where(doc, POS=["VERB", "AUX"], LOWER=["according"]):
         if index.region(tok.idx) is not None:
             continue  # a cue inside a quotation is part of what was said
         found = read_cue(tok, lambda pos: index.region(pos) is not None) or read_according_to(tok)
