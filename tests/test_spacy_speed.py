@@ -14,12 +14,13 @@ import spacy
 from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc
 
-from newsgraph.understand.lemmas import lemma_of
+from newsgraph.understand.lemmas import LEMMATIZERS, lemma_of
 from newsgraph.understand.spacy_speed import (
     EmbeddingCache,
     FastAttributeRuler,
     LazyLemmatizer,
     MaxoutForward,
+    WordList,
     compile_rules,
     use_embedding_cache,
     use_fast_attribute_ruler,
@@ -167,6 +168,17 @@ def test_lemmas_are_made_when_read_and_only_then(plain: Any, fast: Any, seed_tex
     assert lemma_of(verb) == theirs[verb.i].lemma_ and verb.lemma_ == theirs[verb.i].lemma_  # kept on the token
     assert [lemma_of(t) for t in mine] == [t.lemma_ for t in theirs]
     assert lemma_of(plain("He said so")[1]) == "say"  # a doc of a pipeline that lemmatized: its lemma as it is
+
+
+def test_the_lemmatizer_looks_words_up_in_sets_with_the_same_lemmas(plain: Any, fast: Any) -> None:
+    index = LEMMATIZERS[fast.get_pipe("lemmatizer").key].lookups.get_table("lemma_index")
+    assert index and all(isinstance(words, WordList) for words in index.values())
+    nouns = next(words for words in index.values() if "minister" in words)
+    assert all(w in nouns for w in nouns[:500]) and "xqzv" not in nouns and 7 not in nouns
+    # words with several rule readings: only the one in the index is the lemma ("using": "use", not "us")
+    text = "Using force, making threats and hoping for talks, the ministers were cautioning the busiest agencies."
+    assert [lemma_of(t) for t in fast(text)] == [t.lemma_ for t in plain(text)]
+    assert [lemma_of(t) for t in fast(text)][:4] == ["use", "force", ",", "make"]
 
 
 PATTERNS: list[dict[str, Any]] = [
