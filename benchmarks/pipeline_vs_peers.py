@@ -24,10 +24,13 @@ peer, newsgraph, ...) to spread the noise of a shared machine over both. Each ru
 one system, as each runs on its own (its model load and warm-up untimed): what one system imports must not change
 the other's process. It did on CPython 3.11: the peer's textacy imports scikit-learn, whose OpenMP runtime starts a
 thread, and with a second thread alive spaCy's parser and NER (C loops) ran about a quarter slower there (see
-``newsgraph``'s docstring; on 3.12 not measurably). ``--same-process`` runs both in this process instead (the
-method before). CPU time is ``time.process_time`` (all threads) plus children's rusage. newsgraph's CPU is split by
-stage with wrappers installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is
-each child's; with ``--same-process`` it is only comparable with ``--rss`` (each system then runs once more alone
+``newsgraph``'s docstring; on 3.12 not measurably). Likewise newsgraph's structure step changes trafilatura in
+its process (``html_body._prepare_trafilatura``), so the pages are chosen in the parent and a peer child checks
+that its trafilatura is the stock one. ``--same-process`` runs both in this process instead (the method before;
+the peer's trafilatura then shares newsgraph's changes, which flatters the peer). CPU time is
+``time.process_time`` (all threads) plus children's rusage. newsgraph's CPU is split by stage with
+wrappers installed here (the spaCy parse is timed inside ``nlp.pipe``), not in library code. Peak RSS is each
+child's; with ``--same-process`` it is only comparable with ``--rss`` (each system then runs once more alone
 in a child).
 """
 
@@ -60,6 +63,7 @@ from newsgraph.ingest import IngestOptions, ingest_results
 from newsgraph.model import Article, RawDocument
 from newsgraph.read.sources import ReadResult
 from newsgraph.store import SQLiteStore
+from newsgraph.understand import xpath_regex
 from newsgraph.understand.pipeline import AnalyzeOptions, Pipeline
 from newsgraph.understand.stages import load_nlp, load_stages
 
@@ -284,7 +288,9 @@ def load_pages(shared: Path, every: int, fundus: bool) -> list[Page]:
 
 
 def accepted(pages: list[Page]) -> list[Page]:
-    """The pages newsgraph's structure step takes (untimed); both systems then get exactly these."""
+    """The pages newsgraph's structure step takes (untimed); both systems then get exactly these. Run in the
+    parent only: the structure step recompiles trafilatura's XPath expressions and sets its parser's element
+    classes (``html_body._prepare_trafilatura``), which would speed up the peer's trafilatura too."""
     plain = Pipeline(AnalyzeOptions(nlp=False))
     out = []
     for key, url, html in pages:
@@ -317,6 +323,8 @@ def run_rounds(args: argparse.Namespace, pages: list[Page]) -> list[RunResult]:
     ng_clock, peer_clock = Clock(), Clock()
     options = IngestOptions(batch=args.batch)
     runs: list[tuple[str, Clock, Callable[[int], tuple[int, str]]]] = []
+    if args.only == "peer" and xpath_regex.rewritten():
+        raise SystemExit("the peer's process ran newsgraph's structure step: its trafilatura is not the stock one")
     if args.only in (None, "peer"):  # each system loads its model only when it runs (--rss children)
         peer = PeerStack(spacy.load(model), peer_clock, args.batch, args.batch_size)
         runs.append(("peer", peer_clock, lambda r: peer.run(pages, r)))
@@ -431,10 +439,19 @@ def main() -> None:
     ap.add_argument("--rss", action="store_true",
                     help="with --same-process: also run each system alone in a child for its peak RSS")
     ap.add_argument("--json", action="store_true", help="print one JSON line (used by the children)")
+    ap.add_argument("--pages-file", type=Path,
+                    help="the ids of the pages to run, as the parent's structure pass accepted them (children)")
     args = ap.parse_args()
     inputs = load_pages(shared_dir(), args.every, args.fundus)
-    pages = accepted(inputs)
-    argv = ["--every", str(args.every), "--batch", str(args.batch)] + (["--fundus"] if args.fundus else [])
+    if args.pages_file is not None:  # a child: the parent chose the pages, so this process never ran newsgraph's
+        keys = set(json.loads(args.pages_file.read_text(encoding="utf-8")))  # structure step (see accepted)
+        pages = [p for p in inputs if p[0] in keys]
+    else:
+        pages = accepted(inputs)
+    keys_file = Path(tempfile.mkdtemp()) / "pages.json"
+    keys_file.write_text(json.dumps([key for key, _, _ in pages]), encoding="utf-8")
+    argv = ["--every", str(args.every), "--batch", str(args.batch), "--pages-file", str(keys_file)]
+    argv += ["--fundus"] if args.fundus else []
     argv += ["--batch-size", str(args.batch_size)] if args.batch_size else []
     argv += ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
     argv += ["--cache-doc-text"] if args.cache_doc_text else []
