@@ -448,10 +448,7 @@ def main() -> None:
         pages = [p for p in inputs if p[0] in keys]
     else:
         pages = accepted(inputs)
-    keys_file = Path(tempfile.mkdtemp()) / "pages.json"
-    keys_file.write_text(json.dumps([key for key, _, _ in pages]), encoding="utf-8")
-    argv = ["--every", str(args.every), "--batch", str(args.batch), "--pages-file", str(keys_file)]
-    argv += ["--fundus"] if args.fundus else []
+    argv = ["--every", str(args.every), "--batch", str(args.batch)] + (["--fundus"] if args.fundus else [])
     argv += ["--batch-size", str(args.batch_size)] if args.batch_size else []
     argv += ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
     argv += ["--cache-doc-text"] if args.cache_doc_text else []
@@ -460,12 +457,16 @@ def main() -> None:
         results = run_rounds(args, pages)
         print(json.dumps({"peak_rss_mb": peak_mb(), "results": [asdict(r) for r in results]}))
         return
-    if not args.same_process:
-        results, rss = isolated_rounds(args.rounds, argv)
-    else:
-        results = run_rounds(args, pages)
-        if args.rss:
-            rss = {s: child_peak(s, argv) for s in ("peer", "newsgraph")}
+    with tempfile.TemporaryDirectory() as tmp:  # the pages this parent chose, for its children
+        keys_file = Path(tmp) / "pages.json"
+        keys_file.write_text(json.dumps([key for key, _, _ in pages]), encoding="utf-8")
+        argv += ["--pages-file", str(keys_file)]
+        if not args.same_process:
+            results, rss = isolated_rounds(args.rounds, argv)
+        else:
+            results = run_rounds(args, pages)
+            if args.rss:
+                rss = {s: child_peak(s, argv) for s in ("peer", "newsgraph")}
     print_table(results, len(pages), len(inputs), rss)
 
 

@@ -135,7 +135,6 @@ def _mentions(doc: Any, headline: Span | None = None) -> list[Mention]:
     return sorted(out, key=lambda m: m[2])
 
 
-
 def _acronym(name: str) -> str:
     return "".join(w[0] for w in name.split() if w[:1].isupper())
 

@@ -144,12 +144,10 @@ def _finite_runs(items: list[Item]) -> list[tuple[int, frozenset[str]]]:
     runs: list[tuple[int, frozenset[str]]] = []
     start = 0
     while start < len(items):
-        end = start
-        while end < len(items) and _seq_strings(items[start:end + 1]) is not None:
-            end += 1
-        if end > start:
-            strings = _seq_strings(items[start:end])
-            assert strings is not None
+        end, strings = start, None
+        while end < len(items) and (longer := _seq_strings(items[start:end + 1])) is not None:
+            end, strings = end + 1, longer
+        if strings is not None:
             runs.append((start, strings))
         start = max(end, start + 1)
     return runs
