@@ -3,6 +3,7 @@ beside the checkout; NEWSGRAPH_SHARED names it explicitly."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,13 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def shared() -> Path:
     return shared_dir()
+
+
+@pytest.fixture(scope="session")
+def scrapinghub_html(shared: Path) -> list[str]:
+    """The HTML of the ScrapingHub article-extraction pages, in the order of their ids."""
+    root = shared / "data" / "extraction" / "scrapinghub-article-extraction-benchmark" / "html"
+    return [gzip.decompress(p.read_bytes()).decode("utf-8") for p in sorted(root.glob("*.html.gz"))]
 
 
 @pytest.fixture(scope="session")

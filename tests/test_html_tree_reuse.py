@@ -3,7 +3,6 @@ change it, and the results must be those of separate parses."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import lxml.html
@@ -31,12 +30,10 @@ def test_fixture_pages_are_there() -> None:
     assert len(PAGES) >= 2
 
 
-def test_element_classes_from_lxml_c_lookup_give_the_same_extraction(shared: Path) -> None:
+def test_element_classes_from_lxml_c_lookup_give_the_same_extraction(scrapinghub_html: list[str]) -> None:
     """parse_page gives trafilatura's parser lxml's C class lookup: the extraction of fixture and ScrapingHub
     pages must be that of lxml.html's own (Python) lookup."""
-    root = shared / "data" / "extraction" / "scrapinghub-article-extraction-benchmark" / "html"
-    pages = [p.read_text(encoding="utf-8") for p in PAGES]
-    pages += [gzip.decompress(p.read_bytes()).decode("utf-8") for p in sorted(root.glob("*.html.gz"))[::6]]
+    pages = [p.read_text(encoding="utf-8") for p in PAGES] + scrapinghub_html[::6]
     form = "<html><body><form><input name='q'><p>Text</p></form></body></html>"
     tree = parse_page(form)
     assert type(tree.find(".//input")) is lxml.html.HtmlElement  # the C lookup is in place: no InputElement
