@@ -31,7 +31,14 @@ from newsgraph.connect.tags import (
     word_stats,
 )
 from newsgraph.connect.taxonomy import region_of, topic_scores
-from newsgraph.evaluate.tags import cross_validate, evaluate_tags, exact_match, f1_at, lenient_match
+from newsgraph.evaluate.tags import (
+    cross_validate,
+    evaluate_tags,
+    exact_match,
+    f1_at,
+    lenient_match,
+    oracle_choice,
+)
 from newsgraph.model import Article, Entity
 
 FLOORS = Path(__file__).resolve().parents[1] / "benchmarks" / "tags_floors.json"
@@ -308,6 +315,19 @@ def test_cross_validation_never_scores_a_page_with_a_scorer_fitted_on_it() -> No
         assert f"p{i}" not in seen[i % 5]  # fold i % 5 was fitted without page i
 
 
+def test_the_oracle_picks_matching_candidates_covering_the_most_gold_first() -> None:
+    page = [TagCandidate(n, "topic", 1.0) for n in ("Weather", "Music", "Pop music", "Dua Lipa", "Lipa")]
+    gold = [["Pop music", "Rock music", "Dua Lipa"]]
+    # exact: only candidates equal to a gold tag, in candidate order among equals
+    assert oracle_choice([page], [[]], gold, exact_match) == [["Pop music", "Dua Lipa"]]
+    # lenient: "Music" is inside two gold tags, so it comes first; "Pop music" then adds nothing new and is left
+    # out; "Dua Lipa" and "Lipa" cover the same gold tag, so only the first is taken
+    assert oracle_choice([page], [[]], gold, lenient_match) == [["Music", "Dua Lipa"]]
+    assert oracle_choice([page], [[]], gold, lenient_match, k=1) == [["Music"]]
+    # a page without candidates (not English) keeps the tags it was given; a page with no match gets none
+    assert oracle_choice([None, page], [["Wetter"], []], [["Wetter"], ["Cycling"]], exact_match) == [["Wetter"], []]
+
+
 @pytest.mark.slow
 def test_editor_tags_stay_above_the_pinned_floors(shared: Path, nlp: Any) -> None:
     pinned = json.loads(FLOORS.read_text(encoding="utf-8"))
@@ -322,4 +342,8 @@ def test_editor_tags_stay_above_the_pinned_floors(shared: Path, nlp: Any) -> Non
            if getattr(cv, name) < floor}
     assert not low, f"cross-validated figure below the pinned floor (measured, floor): {low}"
     assert report.yake is not None  # the reference tagger must still give its figure
+    for kind, ceiling in report.ceilings.items():  # the candidates allow more than the ranking makes of them
+        assert ceiling.f1_10_exact >= ours.f1_10_exact and ceiling.f1_10_lenient >= ours.f1_10_lenient, kind
+        assert ceiling.f1_10_exact == pytest.approx(pinned["ceilings"][kind]["f1_10_exact"], abs=0.1), kind
+        assert ceiling.f1_10_lenient == pytest.approx(pinned["ceilings"][kind]["f1_10_lenient"], abs=0.1), kind
     assert report.yake.f1_10_exact == pytest.approx(pinned["measured"]["yake"]["f1_10_exact"], abs=0.1)
