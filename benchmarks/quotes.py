@@ -9,6 +9,8 @@ Rows (articles/s, and the ratio to spaCy's en_core_web_sm pipeline run alone on 
 - textacy: plain spaCy parse + ``textacy.extract.triples.direct_quotations`` (the peer; failures counted);
 - newsgraph quotes: ``load_nlp`` parse + the ``quotes.v1`` stage (like for like with textacy);
 - newsgraph analyze: the full ``analyze`` path (structure + every registered stage) through ``analyze_many``.
+Then where the parse goes: CPU milliseconds per article of the tokenizer and of each pipe of both pipelines, each
+run over all the texts in turn (``pipe`` in the pipeline's batch size), as ``nlp.pipe`` chains them.
 Accuracy is not measured here: ``newsgraph eval quotes`` does that.
 """
 
@@ -67,6 +69,19 @@ def run_analyze(pipeline: Pipeline, golds: list[Any]) -> tuple[int, int]:
     return ok, failed
 
 
+def component_seconds(nlp: Any, texts: list[str]) -> dict[str, float]:
+    """CPU seconds per article of the tokenizer and of each pipe, run over all the texts one component at a time."""
+    out: dict[str, float] = {}
+    start = time.process_time()
+    docs = list(nlp.tokenizer.pipe(texts))
+    out["tokenizer"] = time.process_time() - start
+    for name, proc in nlp.pipeline:
+        start = time.process_time()
+        docs = list(proc.pipe(docs, batch_size=nlp.batch_size)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+        out[name] = time.process_time() - start
+    return {name: seconds / len(texts) for name, seconds in out.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--every", type=int, default=1, help="take every Nth dev article")
@@ -98,6 +113,11 @@ def main() -> None:
                                              f"{t_textacy / t_analyze:.2f}x textacy's speed")]
     for name, t, note in rows:
         print(f"{name:<22}{t:>9.2f}{n / t:>12.2f}{t_spacy / t:>10.2f}  {note}")
+    parts = {"spacy": component_seconds(plain, texts), "load_nlp": component_seconds(nlp, texts)}
+    print(f"\nwhere the parse goes, CPU ms per article\n{'component':<18}{'spacy':>9}{'load_nlp':>10}")
+    for name in parts["spacy"]:
+        print(f"{name:<18}{1000 * parts['spacy'][name]:>9.2f}{1000 * parts['load_nlp'].get(name, 0.0):>10.2f}")
+    print(f"{'total':<18}{1000 * sum(parts['spacy'].values()):>9.2f}{1000 * sum(parts['load_nlp'].values()):>10.2f}")
 
 
 if __name__ == "__main__":
