@@ -21,7 +21,7 @@ def test_one_parse_serves_body_and_dates_and_stays_intact(path: Path) -> None:
     html = path.read_text(encoding="utf-8")
     tree = parse_page(html)
     before = etree.tostring(tree)
-    assert extract_tree(tree, "https://example.org/a") == extract(html, "https://example.org/a")
+    assert extract_tree(tree) == extract(html)
     assert page_dates(html, "https://example.org/a", tree) == page_dates(html, "https://example.org/a")
     assert etree.tostring(tree) == before  # trafilatura cleaned a copy, not the shared tree
 
@@ -38,11 +38,11 @@ def test_element_classes_from_lxml_c_lookup_give_the_same_extraction(scrapinghub
     tree = parse_page(form)
     assert type(tree.find(".//input")) is lxml.html.HtmlElement  # the C lookup is in place: no InputElement
     assert tree.find(".//p").text_content() == "Text"
-    fast = [extract(html, "https://example.org/a") for html in pages]
+    fast = [extract(html) for html in pages]
     HTML_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
     try:
         assert isinstance(parse_page(form).find(".//input"), lxml.html.InputElement)
-        slow = [extract(html, "https://example.org/a") for html in pages]
+        slow = [extract(html) for html in pages]
     finally:
         HTML_PARSER.set_element_class_lookup(c_class_lookup())
     assert sum(bool(e.blocks) for e in fast) >= 30

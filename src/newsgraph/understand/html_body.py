@@ -17,7 +17,7 @@ from typing import Any
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
+from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title
 from trafilatura.settings import Document
 from trafilatura.utils import HTML_PARSER, load_html
 from trafilatura.xml import xmltotxt
@@ -51,17 +51,17 @@ class Extraction:
     caption: str | None = None
 
 
-def extract(html: str, url: str | None) -> Extraction:
+def extract(html: str) -> Extraction:
     """Main-text blocks and metadata of a page; no blocks when trafilatura finds no main text."""
-    return extract_tree(parse_page(html), url)
+    return extract_tree(parse_page(html))
 
 
-def extract_tree(tree: Any, url: str | None) -> Extraction:
+def extract_tree(tree: Any) -> Extraction:
     """``extract`` on a page ``parse_page`` has parsed; the tree is left as it was (trafilatura works on copies)."""
     if tree is None:
         return Extraction()
     caption = _caption(tree)
-    page_meta = _metadata(tree, url)
+    page_meta = _metadata(tree)
     doc = _bare(tree, favor_precision=True)
     text = _text(doc)
     if len(text) < _CHECK_BELOW_CHARS:
@@ -114,9 +114,9 @@ def _caption(tree: Any) -> str | None:
     return None
 
 
-def _metadata(tree: Any, url: str | None) -> Document:
-    """Title, description, author and canonical URL as ``trafilatura.extract_metadata`` finds them, without the
-    fields this module never reads (date, site name, categories, tags, licence: half its cost), read once per
+def _metadata(tree: Any) -> Document:
+    """Title, description and author as ``trafilatura.extract_metadata`` finds them, without the fields this
+    module never reads (date, site name, categories, tags, licence, canonical URL: half its cost), read once per
     page rather than once per extraction run. The steps and their order are that function's (trafilatura is
     pinned); they only read the tree."""
     meta = examine_meta(tree)
@@ -128,8 +128,6 @@ def _metadata(tree: Any, url: str | None) -> Document:
         meta.title = extract_title(tree)
     if not meta.author:
         meta.author = extract_author(tree)
-    if not meta.url:
-        meta.url = extract_url(tree, url)
     meta.clean_and_trim()
     return meta
 

@@ -106,7 +106,7 @@ def _is_bio(text: str, author: str | None) -> bool:
 
 def parse_html(html: str, url: str | None) -> HtmlPage:
     tree = parse_page(html)
-    page = extract_tree(tree, url)
+    page = extract_tree(tree)
     layout = Layout()
     paras, layout.boilerplate = body_blocks(page)
     if not paras:
