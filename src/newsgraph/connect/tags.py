@@ -407,7 +407,12 @@ def language_of(article: Article) -> str:
 
 def ranked_tags(cands: list[TagCandidate], scorer: Scorer, k: int = 10) -> list[str]:
     """The candidates ranked by ``scorer`` and cut by its rule."""
-    return scorer.cut(sorted(((c.name, scorer.score(c)) for c in cands), key=lambda kv: -kv[1]), k)
+    return scorer.cut(ranking(cands, scorer), k)
+
+
+def ranking(cands: list[TagCandidate], scorer: Scorer) -> list[tuple[str, float]]:
+    """Every candidate's name and ``scorer``'s score, best first (equal scores in candidate order), uncut."""
+    return sorted(((c.name, scorer.score(c)) for c in cands), key=lambda kv: -kv[1])
 
 
 def guess_language(text: str) -> str:
