@@ -24,11 +24,11 @@ import argparse
 import importlib.util
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from newsgraph.connect.tag_scorer import default_scorer
 from newsgraph.connect.tags import _load_nlp
-from newsgraph.evaluate.data import EDITOR_TAGS, shared_root
+from newsgraph.evaluate.data import EDITOR_TAGS, find_data
 from newsgraph.evaluate.tags import (
     TagScores,
     _predict,
@@ -39,8 +39,11 @@ from newsgraph.evaluate.tags import (
     yake_tags,
 )
 
+T = TypeVar("T")
 
-def timed(fn: Callable[[], list[list[str]]]) -> tuple[list[list[str]], float]:
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """``fn``'s result and the CPU seconds it took."""
     start = time.process_time()
     out = fn()
     return out, time.process_time() - start
@@ -91,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     args = parser.parse_args()
-    pages = load_pages(shared_root(EDITOR_TAGS) / EDITOR_TAGS)[:args.limit]
+    pages = load_pages(find_data(EDITOR_TAGS))[:args.limit]
     golds = [p.tags for p in pages]
     nlp = _load_nlp()
 

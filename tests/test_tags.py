@@ -356,9 +356,8 @@ def test_editor_tags_stay_above_the_pinned_floors(shared: Path, nlp: Any) -> Non
            if getattr(cv, name) < floor}
     assert not low, f"cross-validated figure below the pinned floor (measured, floor): {low}"
     assert report.yake is not None  # the reference tagger must still give its figure
-    for kind, ceiling in report.ceilings.items():  # knowing the gold tags does better than the shipped choice
-        measure = "f1_10_exact" if kind.startswith("exact") else "f1_10_lenient"  # on the match it chose by
-        assert getattr(ceiling, measure) > getattr(ours, measure), kind
+    for kind, ceiling in report.ceilings.items():  # the candidates allow more than the ranking makes of them
+        assert ceiling.f1_10_exact >= ours.f1_10_exact and ceiling.f1_10_lenient >= ours.f1_10_lenient, kind
         assert ceiling.f1_10_exact == pytest.approx(pinned["ceilings"][kind]["f1_10_exact"], abs=0.1), kind
         assert ceiling.f1_10_lenient == pytest.approx(pinned["ceilings"][kind]["f1_10_lenient"], abs=0.1), kind
     assert report.yake.f1_10_exact == pytest.approx(pinned["measured"]["yake"]["f1_10_exact"], abs=0.1)

@@ -46,6 +46,7 @@ from newsgraph.connect.features import ArticleFeatures, DocFreq, article_terms, 
 from newsgraph.connect.similar import rank_similar, similarity
 from newsgraph.connect.stories import ClusterOptions, StoryClusterer
 from newsgraph.errors import MissingExtra
+from newsgraph.evaluate.data import ECBPLUS as ECBPLUS  # where cli_eval looks for the documents
 from newsgraph.model import Article
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 
     from newsgraph.connect.embeddings import Embedder
 
-ECBPLUS = Path("data/similar/ecbplus")
 BASELINE_THRESHOLD = 0.775
 SIMILAR_WEIGHT = 0.2  # embedding weight for similar news (the sweep in the module docstring)
 STORIES_WEIGHT = 0.2  # and for stories, with STORIES_THRESHOLD

@@ -34,9 +34,8 @@ from newsgraph.connect.tag_scorer import (
 )
 from newsgraph.connect.tags import language_of, rank_tags, ranked_tags, ranking, tag_candidates
 from newsgraph.errors import MissingExtra
+from newsgraph.evaluate.data import EDITOR_TAGS as EDITOR_TAGS  # where cli_eval looks for the pages
 from newsgraph.model import Article
-
-EDITOR_TAGS = Path("data/tags/editor-tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +156,8 @@ def evaluate_tags(root: Path, nlp: Any = None, with_yake: bool = True, limit: in
         articles = with_entities(articles, nlp)
     cands, fixed = candidate_sets(articles, nlp)
     golds = [p.tags for p in pages]
-    ours = _predict(cands, fixed, default_scorer())
+    shipped = default_scorer()
+    ours = _predict(cands, fixed, shipped)
     yake = score([yake_tags(p.text) for p in pages], golds) if with_yake else None
     found = sum(in_text(t, p.text) for p in pages for t in p.tags)
     examples = [(p.id, p.tags, t) for p, t in zip(pages, ours, strict=True)]
@@ -165,7 +165,7 @@ def evaluate_tags(root: Path, nlp: Any = None, with_yake: bool = True, limit: in
           } if len(pages) >= FOLDS else {}
     matches = (("exact", exact_match), ("lenient", lenient_match))
     ceilings = {f"{kind} pick": score(oracle_choice(cands, fixed, golds, match), golds) for kind, match in matches}
-    ceilings |= {f"{kind} cut": score(oracle_cut(cands, fixed, golds, match, default_scorer()), golds)
+    ceilings |= {f"{kind} cut": score(oracle_cut(cands, fixed, golds, match, shipped), golds)
                  for kind, match in matches}
     return TagsReport(len(pages), score(ours, golds), yake, examples,
                       gold_in_text=100 * found / max(1, sum(len(p.tags) for p in pages)), cross_validated=cv,
